@@ -1,0 +1,1 @@
+# arpproxy/ -- see docs/architecture.md.

@@ -1,0 +1,1 @@
+# dhcpd/ -- see docs/architecture.md.

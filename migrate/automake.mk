@@ -1,0 +1,1 @@
+# migrate/ -- see docs/architecture.md.
