@@ -21,3 +21,35 @@ check-lab: all
 
 clean-local:
 	rm -rf tests/logs
+
+# Fuzzing.  Each parser has a libFuzzer target tests/fuzz/fuzz-NAME.c with a
+# seed corpus in tests/fuzz/corpus/NAME/ (files named by scenario, plus
+# every crash found, kept as a regression).  make check replays the corpus
+# through tests/fuzz/standalone.c under ASan/UBSan (NAME-corpus-run, built
+# by the component's fragment); "make fuzz" builds the real libFuzzer
+# binaries with clang (tests/fuzz/NAME-fuzzer) and "make fuzz-run" runs each
+# for FUZZ_SECONDS.
+EXTRA_DIST += tests/fuzz/standalone.c tests/fuzz/corpus
+FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined
+FUZZ_SECONDS = 60
+FUZZ_COMPILE = $(FUZZ_CC) $(FUZZ_CFLAGS) $(DEFS) -I$(top_builddir) \
+	$(AM_CPPFLAGS) $(CPPFLAGS)
+fuzz: $(FUZZ_TARGETS:%=tests/fuzz/%-fuzzer)
+fuzz-run: fuzz
+	@for t in $(FUZZ_TARGETS); do \
+	  mkdir -p tests/fuzz/work/$$t; \
+	  echo "fuzzing $$t for $(FUZZ_SECONDS) s"; \
+	  tests/fuzz/$$t-fuzzer -max_total_time=$(FUZZ_SECONDS) \
+	    -artifact_prefix=tests/fuzz/work/$$t/ \
+	    tests/fuzz/work/$$t $(srcdir)/tests/fuzz/corpus/$$t || exit 1; \
+	done
+.PHONY: fuzz fuzz-run
+CLEANFILES += $(FUZZ_TARGETS:%=tests/fuzz/%-fuzzer)
+clean-local: clean-fuzz
+clean-fuzz:
+	rm -rf tests/fuzz/work
+
+# Benchmarks: make bench runs every bench-* target a component declares
+# in BENCHES; each compares against a named peer in the same run.
+bench: $(BENCHES)
+.PHONY: bench $(BENCHES)

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * pktio.h -- the node's packet I/O towards its VMs: receives the guest
+ * frames ovnmig answers (ARP, DHCPv4, and IPv6 ND and DHCPv6) from every VM
+ * port on the node, and sends replies out of the port a request came from.
+ *
+ * It scales with the number of ports by not having one socket per port: a
+ * constant number of AF_PACKET sockets, each with a BPF filter (compiled by
+ * libpcap) that keeps only those protocols, demultiplexed by the interface
+ * index the kernel reports.  Frames from interfaces that are not registered
+ * VM ports, and frames the host itself sent, are dropped and counted.
+ * Ports are added and removed at run time.
+ *
+ * Event-driven through libevent: pktio_create() registers its sockets with
+ * the caller's event_base and calls 'cb' for every accepted frame.
+ * Lifecycle and errors follow the tree's convention: 0 or a negative errno.
+ */
+#ifndef OVNMIG_PKTIO_H
+#define OVNMIG_PKTIO_H 1
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct event_base;
+struct pktio;
+
+/* The protocols a pktio receives (pktio_create()'s 'protocols'). */
+enum pktio_protocol {
+    PKTIO_ARP = 1 << 0,         /* ARP (and RARP is left alone). */
+    PKTIO_DHCP4 = 1 << 1,       /* UDP to port 67. */
+    PKTIO_ND = 1 << 2,          /* ICMPv6 RS and NS. */
+    PKTIO_DHCP6 = 1 << 3,       /* UDP to port 547. */
+};
+
+/* Called for each frame received on a registered port.  'frame' is valid
+ * only during the call.  'port_aux' is what pktio_add_port() was given. */
+typedef void pktio_rx_cb(void *aux, int ifindex, void *port_aux,
+                         const uint8_t *frame, size_t size);
+
+struct pktio_stats {
+    uint64_t rx_frames;          /* Delivered to the callback. */
+    uint64_t rx_not_a_port;      /* From an interface that is no VM port. */
+    uint64_t rx_outgoing;        /* Sent by this host: never answered. */
+    uint64_t rx_truncated;       /* Longer than the receive buffer. */
+    uint64_t rx_kernel_drops;    /* Socket queue overflows (PACKET_STATISTICS). */
+    uint64_t tx_frames;
+    uint64_t tx_errors;
+};
+
+/* Creates a pktio receiving 'protocols' (a set of enum pktio_protocol) on
+ * 'base'.  On success stores the new pktio in '*pktiop' and returns 0; the
+ * caller frees it with pktio_destroy().  Needs CAP_NET_RAW. */
+int pktio_create(struct event_base *base, unsigned int protocols,
+                 pktio_rx_cb *cb, void *aux, struct pktio **pktiop);
+void pktio_destroy(struct pktio *);
+
+/* Registers the interface 'ifname' as a VM port; returns its ifindex (> 0)
+ * or a negative errno (-ENODEV, -EEXIST).  'port_aux' is passed back to
+ * the callback for its frames; the pktio does not own it. */
+int pktio_add_port(struct pktio *, const char *ifname, void *port_aux);
+int pktio_remove_port(struct pktio *, int ifindex);
+size_t pktio_n_ports(const struct pktio *);
+
+/* Sends 'size' bytes of 'frame' (a whole Ethernet frame) out of the port
+ * 'ifindex'.  Returns 0 or a negative errno. */
+int pktio_send(struct pktio *, int ifindex, const void *frame, size_t size);
+
+void pktio_get_stats(const struct pktio *, struct pktio_stats *);
+
+#endif /* pktio.h */
