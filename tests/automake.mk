@@ -53,3 +53,16 @@ clean-fuzz:
 # in BENCHES; each compares against a named peer in the same run.
 bench: $(BENCHES)
 .PHONY: bench $(BENCHES)
+
+# The test guest: Debian's cloud kernel and a busybox initramfs, built at
+# test time into the build tree (never committed).
+EXTRA_DIST += tests/guest/build-guest.sh tests/guest/init \
+	tests/guest/udhcpc.script
+guest: tests/guest/out/initramfs.gz
+tests/guest/out/initramfs.gz: $(srcdir)/tests/guest/init \
+		$(srcdir)/tests/guest/udhcpc.script
+	$(AM_V_GEN)$(srcdir)/tests/guest/build-guest.sh tests/guest/out
+clean-local: clean-guest
+clean-guest:
+	rm -rf tests/guest/out
+.PHONY: guest clean-guest clean-fuzz
