@@ -5,6 +5,7 @@
 #
 # SPDX-License-Identifier: Apache-2.0
 
+# shellcheck source=tests/lab/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 require_root

@@ -1,4 +1,5 @@
 # tests/lab/lib.sh -- shared helpers for the lab tests (sourced, not run).
+# shellcheck shell=bash
 #
 # Copyright 2024 The ovnmig authors.
 # SPDX-License-Identifier: Apache-2.0
@@ -205,7 +206,7 @@ leftovers() {
     dir=$LAB_BASE/$p
     ip netns list | awk -v p="$p-" 'index($1, p) == 1 { print "netns " $1 }'
     for pid in /proc/[0-9]*; do
-        cmd=$(tr '\0' ' ' <"$pid/cmdline" 2>/dev/null) || continue
+        cmd=$({ tr '\0' ' ' <"$pid/cmdline"; } 2>/dev/null) || continue
         case $cmd in
             *"$dir/"*) echo "process ${pid#/proc/}: $cmd" ;;
         esac
