@@ -43,7 +43,7 @@ check "pod b on hv2" lab "$P" pod add b --node hv2
 check "pod c on hv1 with given address" \
     lab "$P" pod add c --node hv1 --ip 10.100.0.40/24 --mac 0a:58:0a:64:00:28
 list=$(lab "$P" pod list)
-echo "$list" | sed 's/^/    | /'
+printf '%s\n' "$list" | sed 's/^/    | /'
 assert_match "pod list shows b up on hv2" '^b +hv2 +10\.100\.0\.3/24 .* true ' "$list"
 
 ip_b=10.100.0.3 ip_a=10.100.0.2 ip_c=10.100.0.40

@@ -156,7 +156,7 @@ ping_ok() {
     local out
     out=$(lab "$1" exec "$2" -- ping -c 3 -i 0.2 -W 2 "$3" 2>&1) \
         || { printf '%s\n' "$out" | sed 's/^/    | /'; fail "ping from $2 to $3 ($1)"; }
-    say "ok: $2 pings $3: $(grep -o 'rtt.*' <<<"$out")"
+    say "ok: $1: $2 pings $3: $(grep -o 'rtt.*' <<<"$out")"
 }
 
 # wait_listening PREFIX POD PORT: until a TCP socket listens on PORT.
