@@ -1,1 +1,16 @@
-# migrate/ -- see docs/architecture.md.
+# migrate/ -- the migration engine and the QEMU driver it shares with
+# ovnmigd's VM lifecycle.
+noinst_LIBRARIES += migrate/libmigrate.a
+migrate_libmigrate_a_SOURCES = \
+	migrate/qmp.c \
+	migrate/qmp.h
+
+check_PROGRAMS += tests/test-qmp tests/test-qmp-asan
+UNIT_TESTS += tests/test-qmp tests/test-qmp-asan
+tests_test_qmp_SOURCES = tests/test-qmp.c migrate/qmp.c migrate/qmp.h
+tests_test_qmp_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(EVENT_CFLAGS)
+tests_test_qmp_LDADD = $(CMOCKA_LIBS) $(EVENT_LIBS) $(OVS_LIBS)
+tests_test_qmp_asan_SOURCES = $(tests_test_qmp_SOURCES)
+tests_test_qmp_asan_CFLAGS = $(tests_test_qmp_CFLAGS) $(SAN_CFLAGS)
+tests_test_qmp_asan_LDFLAGS = $(SAN_CFLAGS)
+tests_test_qmp_asan_LDADD = $(tests_test_qmp_LDADD)
