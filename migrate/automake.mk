@@ -2,6 +2,8 @@
 # ovnmigd's VM lifecycle.
 noinst_LIBRARIES += migrate/libmigrate.a
 migrate_libmigrate_a_SOURCES = \
+	migrate/policy.c \
+	migrate/policy.h \
 	migrate/qmp.c \
 	migrate/qmp.h
 
@@ -14,3 +16,14 @@ tests_test_qmp_asan_SOURCES = $(tests_test_qmp_SOURCES)
 tests_test_qmp_asan_CFLAGS = $(tests_test_qmp_CFLAGS) $(SAN_CFLAGS)
 tests_test_qmp_asan_LDFLAGS = $(SAN_CFLAGS)
 tests_test_qmp_asan_LDADD = $(tests_test_qmp_LDADD)
+
+check_PROGRAMS += tests/test-policy tests/test-policy-asan
+UNIT_TESTS += tests/test-policy tests/test-policy-asan
+tests_test_policy_SOURCES = tests/test-policy.c migrate/policy.c \
+	migrate/policy.h
+tests_test_policy_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_policy_LDADD = $(CMOCKA_LIBS) $(OVS_LIBS)
+tests_test_policy_asan_SOURCES = $(tests_test_policy_SOURCES)
+tests_test_policy_asan_CFLAGS = $(tests_test_policy_CFLAGS) $(SAN_CFLAGS)
+tests_test_policy_asan_LDFLAGS = $(SAN_CFLAGS)
+tests_test_policy_asan_LDADD = $(tests_test_policy_LDADD)
