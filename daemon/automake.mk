@@ -22,3 +22,13 @@ daemon_libclusterdb_a_CFLAGS = $(AM_CFLAGS) -Wno-missing-prototypes
 # The schema must load into a real ovsdb-server's tool and carry a version.
 UNIT_TESTS += tests/test-schema.sh
 EXTRA_DIST += tests/test-schema.sh
+
+# The VM's bridge-binding network.
+noinst_LIBRARIES += daemon/libplumbing.a
+daemon_libplumbing_a_SOURCES = daemon/plumbing.c daemon/plumbing.h
+daemon_libplumbing_a_CFLAGS = $(AM_CFLAGS) $(NL_CFLAGS)
+
+check_PROGRAMS += tests/plumb-ctl
+tests_plumb_ctl_SOURCES = tests/plumb-ctl.c
+tests_plumb_ctl_LDADD = daemon/libplumbing.a $(NL_LIBS) $(OVS_LIBS)
+LAB_TESTS += tests/lab/plumbing-vm.sh
