@@ -1,1 +1,43 @@
-# dhcpd/ -- see docs/architecture.md.
+# dhcpd/ -- the guest's DHCPv4 server: a pure core (dhcp-server,
+# dhcp-options), the I/O glue over lib/pktio (dhcp-io) and the standalone
+# tool ovnmig-dhcpd.  See docs/ovnmig-dhcpd.8.
+noinst_LIBRARIES += dhcpd/libdhcpd.a
+DHCPD_CORE_SOURCES = \
+	dhcpd/dhcp-options.c \
+	dhcpd/dhcp-options.h \
+	dhcpd/dhcp-server.c \
+	dhcpd/dhcp-server.h
+dhcpd_libdhcpd_a_SOURCES = $(DHCPD_CORE_SOURCES)
+
+# Unit tests, and their second build under ASan/UBSan.
+check_PROGRAMS += tests/test-dhcp-server tests/test-dhcp-server-asan
+UNIT_TESTS += tests/test-dhcp-server tests/test-dhcp-server-asan
+tests_test_dhcp_server_SOURCES = tests/test-dhcp-server.c \
+	$(DHCPD_CORE_SOURCES) lib/packet.c lib/packet.h
+tests_test_dhcp_server_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_dhcp_server_LDADD = $(CMOCKA_LIBS) $(OVS_LIBS)
+tests_test_dhcp_server_asan_SOURCES = $(tests_test_dhcp_server_SOURCES)
+tests_test_dhcp_server_asan_CFLAGS = $(tests_test_dhcp_server_CFLAGS) \
+	$(SAN_CFLAGS)
+tests_test_dhcp_server_asan_LDFLAGS = $(SAN_CFLAGS)
+tests_test_dhcp_server_asan_LDADD = $(tests_test_dhcp_server_LDADD)
+
+# Fuzzing: the corpus replayed under ASan/UBSan by make check, and the
+# libFuzzer binary for make fuzz.
+FUZZ_TARGETS += dhcp
+FUZZ_DHCP_SOURCES = tests/fuzz/fuzz-dhcp.c $(DHCPD_CORE_SOURCES) \
+	lib/packet.c lib/packet.h
+check_PROGRAMS += tests/fuzz/dhcp-corpus-run
+UNIT_TESTS += tests/fuzz/dhcp-corpus-run
+tests_fuzz_dhcp_corpus_run_SOURCES = tests/fuzz/standalone.c \
+	$(FUZZ_DHCP_SOURCES)
+tests_fuzz_dhcp_corpus_run_CPPFLAGS = $(AM_CPPFLAGS) \
+	-DFUZZ_CORPUS_DIR='"$(abs_top_srcdir)/tests/fuzz/corpus/dhcp"'
+tests_fuzz_dhcp_corpus_run_CFLAGS = $(AM_CFLAGS) $(SAN_CFLAGS)
+tests_fuzz_dhcp_corpus_run_LDFLAGS = $(SAN_CFLAGS)
+tests_fuzz_dhcp_corpus_run_LDADD = $(OVS_LIBS)
+tests/fuzz/dhcp-fuzzer: $(FUZZ_DHCP_SOURCES)
+	$(AM_V_CC)$(FUZZ_COMPILE) -o $@ $(srcdir)/tests/fuzz/fuzz-dhcp.c \
+	  $(srcdir)/dhcpd/dhcp-options.c $(srcdir)/dhcpd/dhcp-server.c \
+	  $(srcdir)/lib/packet.c $(OVS_LIBS)
+EXTRA_DIST += tests/fuzz/dhcp-corpus.py
