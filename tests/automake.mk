@@ -1,7 +1,12 @@
 # tests/ -- the runner, the lab-level tests and the make targets of each
 # level.  Unit tests and fuzz targets are declared by their component's
 # fragment.
-EXTRA_DIST += $(LAB_TESTS)
+LAB_TESTS += \
+	tests/lab/lab-two-node.sh \
+	tests/lab/lab-down-clean.sh \
+	tests/lab/lab-errors.sh \
+	tests/lab/lab-two-labs.sh
+EXTRA_DIST += $(LAB_TESTS) tests/lab/lib.sh
 
 # Inside distcheck the lab tests report themselves skipped.
 AM_DISTCHECK_CONFIGURE_FLAGS = --disable-lab-tests
