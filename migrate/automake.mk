@@ -4,6 +4,8 @@ noinst_LIBRARIES += migrate/libmigrate.a
 migrate_libmigrate_a_SOURCES = \
 	migrate/policy.c \
 	migrate/policy.h \
+	migrate/qemu-vm.c \
+	migrate/qemu-vm.h \
 	migrate/qmp.c \
 	migrate/qmp.h
 
@@ -27,3 +29,16 @@ tests_test_policy_asan_SOURCES = $(tests_test_policy_SOURCES)
 tests_test_policy_asan_CFLAGS = $(tests_test_policy_CFLAGS) $(SAN_CFLAGS)
 tests_test_policy_asan_LDFLAGS = $(SAN_CFLAGS)
 tests_test_policy_asan_LDADD = $(tests_test_policy_LDADD)
+
+check_PROGRAMS += tests/test-qemu-vm tests/test-qemu-vm-asan tests/vm-ctl
+UNIT_TESTS += tests/test-qemu-vm tests/test-qemu-vm-asan
+tests_test_qemu_vm_SOURCES = tests/test-qemu-vm.c migrate/qemu-vm.c \
+	migrate/qemu-vm.h
+tests_test_qemu_vm_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_qemu_vm_LDADD = $(CMOCKA_LIBS) $(OVS_LIBS)
+tests_test_qemu_vm_asan_SOURCES = $(tests_test_qemu_vm_SOURCES)
+tests_test_qemu_vm_asan_CFLAGS = $(tests_test_qemu_vm_CFLAGS) $(SAN_CFLAGS)
+tests_test_qemu_vm_asan_LDFLAGS = $(SAN_CFLAGS)
+tests_test_qemu_vm_asan_LDADD = $(tests_test_qemu_vm_LDADD)
+tests_vm_ctl_SOURCES = tests/vm-ctl.c
+tests_vm_ctl_LDADD = migrate/libmigrate.a $(EVENT_LIBS) $(OVS_LIBS)

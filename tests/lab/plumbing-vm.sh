@@ -1,6 +1,7 @@
 #!/bin/bash
 # A VM on its bridge-binding plumbing: the pod namespace, bridge, tap and
-# veth made by daemon/plumbing carry a real QEMU guest's traffic through
+# veth made by daemon/plumbing carry the traffic of a real QEMU guest,
+# started and stopped by migrate/qemu-vm, through
 # OVN to a pod on the other chassis; the LSP comes up bound to hv1; a
 # second create changes nothing; destroy leaves no namespace, interface or
 # OVS port behind.
@@ -40,7 +41,7 @@ check "plumb" on_hv1 "$plumb" create "$nsprefix" "$lsp" 1400
 read -r netns node_if _ <<<"$("$plumb" show "$nsprefix" "$lsp" \
     | sed 's/[a-z_]*=//g')"
 cleanup_plumbing() {
-    [ -f "$T/qemu.pid" ] && kill "$(cat "$T/qemu.pid")" 2>/dev/null
+    "$top_builddir/tests/vm-ctl" stop "$T/vm" >/dev/null 2>&1
     on_hv1 "$plumb" destroy "$nsprefix" "$lsp" >/dev/null 2>&1
 }
 trap 'cleanup_plumbing; lab_cleanup' EXIT
@@ -56,21 +57,21 @@ assert_eq "no IPv6 on the pod side" 1 "$ipv6"
 
 check "second create is a no-op" on_hv1 "$plumb" create "$nsprefix" "$lsp" 1400
 
-# The guest, with a static address: this test is about the path alone.
-ip netns exec "$netns" qemu-system-x86_64 -accel tcg -m 262152K \
-    -display none -vga none -no-reboot -kernel "$guest/vmlinuz" \
-    -initrd "$guest/initramfs.gz" \
-    -append "console=ttyS0 quiet panic=-1 ovnmig.ip=10.100.0.50/24 ovnmig.gw=10.100.0.1" \
-    -netdev tap,id=n0,ifname=tap0,script=no,downscript=no,vnet_hdr=off \
-    -device virtio-net-pci,netdev=n0,mac=$vm_mac,romfile= \
-    -chardev file,id=con,path="$T/console.log" -serial chardev:con \
-    -monitor none -pidfile "$T/qemu.pid" -daemonize \
-    || fail "QEMU did not start"
+# The guest, with a static address (this test is about the path alone),
+# started by migrate/qemu-vm inside the pod namespace.
+vmctl=$top_builddir/tests/vm-ctl
+qemu_pid=$("$vmctl" start "$T/vm" "$netns" vm1 "$vm_mac" 262152 \
+    "$guest/vmlinuz" "$guest/initramfs.gz" \
+    "console=ttyS0 quiet panic=-1 ovnmig.ip=10.100.0.50/24 ovnmig.gw=10.100.0.1") \
+    || fail "QEMU did not start: $(cat "$T/vm/qemu.err" 2>/dev/null)"
+assert_eq "the VM is found again from its pidfile" "$qemu_pid" \
+    "$("$vmctl" find "$T/vm")"
 for _ in $(seq 1 300); do
-    grep -aq OVNMIG-STATIC "$T/console.log" 2>/dev/null && break
+    grep -aq OVNMIG-STATIC "$T/vm/console.log" 2>/dev/null && break
     sleep 0.1
 done
-grep -aq OVNMIG-STATIC "$T/console.log" || fail "guest did not boot: $(tail -5 "$T/console.log")"
+grep -aq OVNMIG-STATIC "$T/vm/console.log" \
+    || fail "guest did not boot: $(tail -5 "$T/vm/console.log")"
 say "guest booted"
 
 check "LSP up in OVN" ovn-nbctl --timeout=20 wait-until Logical_Switch_Port "$lsp" up=true
@@ -79,9 +80,8 @@ hv1=$(ovn-sbctl --bare --columns=_uuid find Chassis name=hv1)
 assert_eq "bound to hv1" "$hv1" "$chassis"
 check "pod on hv2 pings the VM" lab "$P" exec p2 -- ping -c 3 -i 0.2 -W 2 10.100.0.50
 
-kill "$(cat "$T/qemu.pid")"
-rm -f "$T/qemu.pid"
-sleep 0.3
+check "stop the VM" "$vmctl" stop "$T/vm"
+check_fails "no QEMU left" "^$" "$vmctl" find "$T/vm"
 check "destroy" on_hv1 "$plumb" destroy "$nsprefix" "$lsp"
 [ ! -e "/run/netns/$netns" ] || fail "pod namespace left"
 check_fails "no node interface left" "not exist|Cannot find" lab "$P" exec hv1 -- ip link show "$node_if"
