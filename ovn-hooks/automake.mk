@@ -25,6 +25,44 @@ SUFFIXES = .ovsidl
 .ovsidl.h:
 	$(AM_V_GEN)$(OVSDB_IDLC) c-idl-header $< > $@.tmp && mv $@.tmp $@
 
+# The generated IDL, on its own: it needs -Wno-missing-prototypes.
+noinst_LIBRARIES += ovn-hooks/libovnidl.a
+nodist_ovn_hooks_libovnidl_a_SOURCES = $(OVN_IDL_FILES)
+ovn_hooks_libovnidl_a_CFLAGS = $(AM_CFLAGS) -Wno-missing-prototypes
+
+# The library: VM ports, port group and ACL, migration primitives, with the
+# IDLs in a thread of their own (docs/ovn-hooks.md).  Link with
+# $(OVNHOOKS_LIBS).
 noinst_LIBRARIES += ovn-hooks/libovnhooks.a
-nodist_ovn_hooks_libovnhooks_a_SOURCES = $(OVN_IDL_FILES)
-ovn_hooks_libovnhooks_a_CFLAGS = $(AM_CFLAGS) -Wno-missing-prototypes
+ovn_hooks_libovnhooks_a_SOURCES = \
+	ovn-hooks/ovn-hooks.c \
+	ovn-hooks/ovn-hooks.h \
+	ovn-hooks/ovn-hooks-idl.c \
+	ovn-hooks/ovn-hooks-private.h
+# The generated headers must exist before these compile.
+ovn-hooks/ovn_hooks_libovnhooks_a-ovn-hooks.$(OBJEXT) \
+ovn-hooks/ovn_hooks_libovnhooks_a-ovn-hooks-idl.$(OBJEXT): $(OVN_IDLS:=.h)
+ovn_hooks_libovnhooks_a_CFLAGS = $(AM_CFLAGS)
+OVNHOOKS_LIBS = ovn-hooks/libovnhooks.a ovn-hooks/libovnidl.a $(OVS_LIBS)
+EXTRA_DIST += docs/ovn-hooks.md
+
+# A command-line driver of the library, for the lab tests and benchmarks
+# (and a small example of the libevent integration).
+noinst_PROGRAMS += ovn-hooks/ovnmig-ovnhook-cli
+ovn_hooks_ovnmig_ovnhook_cli_SOURCES = ovn-hooks/ovnmig-ovnhook-cli.c
+ovn_hooks_ovnmig_ovnhook_cli_CFLAGS = $(AM_CFLAGS) $(EVENT_CFLAGS)
+ovn_hooks_ovnmig_ovnhook_cli_LDADD = $(OVNHOOKS_LIBS) $(EVENT_LIBS) -lpthread
+
+# Unit tests against a real ovsdb-server (skipped without one), and their
+# second build under ASan/UBSan.
+check_PROGRAMS += tests/test-ovn-hooks tests/test-ovn-hooks-asan
+UNIT_TESTS += tests/test-ovn-hooks tests/test-ovn-hooks-asan
+tests_test_ovn_hooks_SOURCES = tests/test-ovn-hooks.c
+tests_test_ovn_hooks_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_ovn_hooks_LDADD = $(OVNHOOKS_LIBS) $(CMOCKA_LIBS) -lpthread
+tests_test_ovn_hooks_asan_SOURCES = $(tests_test_ovn_hooks_SOURCES) \
+	$(ovn_hooks_libovnhooks_a_SOURCES)
+tests_test_ovn_hooks_asan_CFLAGS = $(tests_test_ovn_hooks_CFLAGS) $(SAN_CFLAGS)
+tests_test_ovn_hooks_asan_LDFLAGS = $(SAN_CFLAGS)
+tests_test_ovn_hooks_asan_LDADD = ovn-hooks/libovnidl.a $(OVS_LIBS) \
+	$(CMOCKA_LIBS) -lpthread
