@@ -66,3 +66,7 @@ tests_test_ovn_hooks_asan_CFLAGS = $(tests_test_ovn_hooks_CFLAGS) $(SAN_CFLAGS)
 tests_test_ovn_hooks_asan_LDFLAGS = $(SAN_CFLAGS)
 tests_test_ovn_hooks_asan_LDADD = ovn-hooks/libovnidl.a $(OVS_LIBS) \
 	$(CMOCKA_LIBS) -lpthread
+
+# Lab test: the migration primitives on a real two-chassis OVN.
+LAB_TESTS += tests/lab/ovn-hooks-migration.sh
+EXTRA_DIST += tests/lab/ovn-hooks-common.sh

@@ -66,7 +66,7 @@ struct idl_state {
     bool nb_connected, sb_connected, nb_ever_connected;
     struct sset watched;        /* Port_Binding rows monitored */
     bool watch_dirty;
-    unsigned int cond_seqno;    /* of the last SB condition set */
+    struct ovsdb_idl_condition cond;    /* the SB Port_Binding condition */
 };
 
 /* What one transaction being built needs to know once. */
@@ -235,18 +235,18 @@ unwatch(struct idl_state *st, const char *port)
 static void
 update_condition(struct idl_state *st)
 {
-    struct ovsdb_idl_condition cond;
     const char *port;
 
     if (!st->sb || !st->watch_dirty) {
         return;
     }
-    ovsdb_idl_condition_init(&cond);
+    ovsdb_idl_condition_destroy(&st->cond);
+    ovsdb_idl_condition_init(&st->cond);
     SSET_FOR_EACH (port, &st->watched) {
-        sbrec_port_binding_add_clause_logical_port(&cond, OVSDB_F_EQ, port);
+        sbrec_port_binding_add_clause_logical_port(&st->cond, OVSDB_F_EQ,
+                                                   port);
     }
-    st->cond_seqno = sbrec_port_binding_set_condition(st->sb, &cond);
-    ovsdb_idl_condition_destroy(&cond);
+    sbrec_port_binding_set_condition(st->sb, &st->cond);
     st->watch_dirty = false;
 
     ovs_mutex_lock(&st->h->mutex);
@@ -254,11 +254,18 @@ update_condition(struct idl_state *st)
     ovs_mutex_unlock(&st->h->mutex);
 }
 
+/* Whether the SB replica holds the rows of the current condition.  Setting
+ * the same condition again changes nothing and returns the seqno at which
+ * it is (or was) in effect; this also covers a condition that went out
+ * with the first monitor request, for which no seqno change ever comes. */
 static bool
-condition_in_effect(struct idl_state *st, unsigned int seqno)
+condition_in_effect(struct idl_state *st)
 {
-    return st->sb && st->sb_connected && !st->watch_dirty
-           && (int) (ovsdb_idl_get_condition_seqno(st->sb) - seqno) >= 0;
+    if (!st->sb || !st->sb_connected || st->watch_dirty) {
+        return false;
+    }
+    unsigned int want = sbrec_port_binding_set_condition(st->sb, &st->cond);
+    return (int) (ovsdb_idl_get_condition_seqno(st->sb) - want) >= 0;
 }
 
 /* Cancels the migration start waiting on 'port' (superseded). */
@@ -573,7 +580,7 @@ info_fill(struct idl_state *st, const char *port,
     }
     info->sb_known = st->sb && st->sb_connected
                      && sset_contains(&st->watched, port)
-                     && condition_in_effect(st, st->cond_seqno);
+                     && condition_in_effect(st);
     binding_fill(info->sb_known ? pb_find(st, port) : NULL, port, &info->sb);
 }
 
@@ -583,8 +590,9 @@ port_get_answer(struct idl_state *st, struct ovnhook_request *req)
 {
     struct ovnhook_port_info info;
 
-    if (st->sb && st->sb_connected && watch(st, req->port)
-        && !condition_in_effect(st, st->cond_seqno)) {
+    /* Wait (bounded) for the SB to connect and monitor this row. */
+    if (st->sb && watch(st, req->port)
+        && !condition_in_effect(st)) {
         req->deadline = time_msec() + GET_SB_WAIT_MS;
         ovs_list_push_back(&st->get_waiters, &req->node);
         return;
@@ -818,7 +826,7 @@ sb_run(struct idl_state *st)
         }
     }
     LIST_FOR_EACH_SAFE (req, node, &st->get_waiters) {
-        if (condition_in_effect(st, st->cond_seqno)) {
+        if (condition_in_effect(st)) {
             ovs_list_remove(&req->node);
             port_get_answer(st, req);
         }
@@ -989,6 +997,7 @@ idl_open(struct idl_state *st)
     ovsdb_idl_track_add_column(st->sb, &sbrec_port_binding_col_options);
     st->pb_by_port = ovsdb_idl_index_create1(
         st->sb, &sbrec_port_binding_col_logical_port);
+    ovsdb_idl_condition_init(&st->cond);
     st->watch_dirty = true;     /* start with no rows at all */
     update_condition(st);
 }
@@ -1063,6 +1072,9 @@ ovnhook_idl_main(void *h_)
     free_requests(&st.sb_waiters);
     free_requests(&st.get_waiters);
     sset_destroy(&st.watched);
+    if (st.sb) {
+        ovsdb_idl_condition_destroy(&st.cond);
+    }
     ovsdb_idl_destroy(st.nb);
     ovsdb_idl_destroy(st.sb);
     return NULL;

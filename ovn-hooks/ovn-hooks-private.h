@@ -39,7 +39,6 @@ struct ovnhook_request {
     bool inserted;              /* the LSP was inserted by this txn */
     struct uuid row_uuid;       /* the LSP's (temporary if inserted) */
     const char *outcome;        /* static: "created", "updated", ... */
-    unsigned int cond_seqno;    /* port_get: SB condition to wait for */
 };
 
 /* What goes back to the caller's thread. */
