@@ -2,7 +2,9 @@
 noinst_LIBRARIES += lib/libovnmig.a
 lib_libovnmig_a_SOURCES = \
 	lib/packet.c \
-	lib/packet.h
+	lib/packet.h \
+	lib/pktio.c \
+	lib/pktio.h
 
 # Unit tests, and their second build under ASan/UBSan.
 check_PROGRAMS += tests/test-packet tests/test-packet-asan

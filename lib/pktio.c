@@ -1,0 +1,425 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * pktio.c -- one AF_PACKET socket for all the VM ports of a node.
+ *
+ * The socket is not bound to an interface: a BPF program compiled by
+ * libpcap keeps only the protocols asked for, the kernel reports the
+ * interface index of each frame, and an hmap of the registered ports turns
+ * that into the port's 'aux'.  So the cost of a port is one hmap node, not
+ * a socket and a ring; the socket's receive buffer is shared by all ports.
+ *
+ * Replies leave through the same socket, addressed by interface index.
+ * PACKET_IGNORE_OUTGOING keeps them (and anything else the host sends) from
+ * coming back to us; frames that still arrive marked outgoing are counted
+ * and dropped. */
+#include <config.h>
+#include "lib/pktio.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <event2/event.h>
+#include <linux/filter.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
+#include <pcap/pcap.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "hash.h"
+#include "openvswitch/dynamic-string.h"
+#include "openvswitch/hmap.h"
+#include "openvswitch/vlog.h"
+#include "util.h"
+
+VLOG_DEFINE_THIS_MODULE(pktio);
+
+/* The largest frame received whole: a jumbo frame.  Longer ones are
+ * counted in rx_truncated and dropped. */
+#define PKTIO_FRAME_MAX 9216
+/* Room in front of each frame to put back a VLAN tag the kernel took off. */
+#define PKTIO_HEADROOM 4
+/* Frames taken per recvmmsg(), and batches per wakeup before yielding to
+ * the other events of the loop (the level-triggered event fires again). */
+#define PKTIO_BATCH 32
+#define PKTIO_BATCHES_PER_EVENT 8
+/* The socket's receive buffer, shared by all ports: about 5,000 small
+ * frames of burst before the kernel drops (rx_kernel_drops). */
+#define PKTIO_RCVBUF (4 * 1024 * 1024)
+/* Ports are added by the node's own control plane, not by a guest; the
+ * limit only bounds a runaway caller: pktio_add_port() returns -ENOSPC. */
+#define PKTIO_MAX_PORTS 65536
+
+struct pktio_port {
+    struct hmap_node node;      /* In pktio->ports, by hash of ifindex. */
+    int ifindex;
+    void *aux;                  /* The caller's; not owned. */
+};
+
+struct pktio {
+    int fd;
+    struct event *ev;
+    pktio_rx_cb *cb;
+    void *aux;
+    struct hmap ports;
+    struct pktio_stats stats;
+
+    /* Receive buffers for one recvmmsg() batch. */
+    struct mmsghdr msgs[PKTIO_BATCH];
+    struct iovec iovs[PKTIO_BATCH];
+    struct sockaddr_ll addrs[PKTIO_BATCH];
+    union {
+        struct cmsghdr align;
+        char buf[CMSG_SPACE(sizeof(struct tpacket_auxdata))];
+    } cmsgs[PKTIO_BATCH];
+    uint8_t frames[PKTIO_BATCH][PKTIO_HEADROOM + PKTIO_FRAME_MAX];
+};
+
+static void pktio_on_readable(evutil_socket_t, short, void *);
+
+/* Builds the libpcap filter expression for 'protocols'.  The caller must
+ * free the result with ds_destroy(). */
+static void
+build_filter(unsigned int protocols, struct ds *expr)
+{
+    static const struct {
+        unsigned int protocol;
+        const char *expr;
+    } filters[] = {
+        { PKTIO_ARP, "arp" },
+        { PKTIO_DHCP4, "(ip and udp dst port 67)" },
+        /* Router and neighbor solicitations (RFC 4861 §4.1, §4.3). */
+        { PKTIO_ND, "(icmp6 and (ip6[40] == 133 or ip6[40] == 135))" },
+        { PKTIO_DHCP6, "(ip6 and udp dst port 547)" },
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(filters); i++) {
+        if (protocols & filters[i].protocol) {
+            ds_put_format(expr, "%s%s", expr->length ? " or " : "",
+                          filters[i].expr);
+        }
+    }
+}
+
+/* Compiles 'protocols' to classic BPF with libpcap and attaches it to
+ * 'fd'.  Returns 0 or a negative errno. */
+static int
+attach_filter(int fd, unsigned int protocols)
+{
+    struct ds expr = DS_EMPTY_INITIALIZER;
+    build_filter(protocols, &expr);
+
+    pcap_t *pcap = pcap_open_dead(DLT_EN10MB, PKTIO_FRAME_MAX);
+    if (!pcap) {
+        ds_destroy(&expr);
+        return -ENOMEM;
+    }
+
+    struct bpf_program prog;
+    int error = 0;
+    if (pcap_compile(pcap, &prog, ds_cstr(&expr), 1,
+                     PCAP_NETMASK_UNKNOWN)) {
+        VLOG_ERR("cannot compile filter \"%s\": %s", ds_cstr(&expr),
+                 pcap_geterr(pcap));
+        error = -EINVAL;
+    } else {
+        /* struct bpf_insn and struct sock_filter share one layout. */
+        struct sock_fprog fprog = {
+            .len = prog.bf_len,
+            .filter = (struct sock_filter *) prog.bf_insns,
+        };
+        if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &fprog,
+                       sizeof fprog)) {
+            error = -errno;
+            VLOG_ERR("cannot attach filter: %s", ovs_strerror(errno));
+        }
+        pcap_freecode(&prog);
+    }
+    pcap_close(pcap);
+    ds_destroy(&expr);
+    return error;
+}
+
+static int
+open_socket(unsigned int protocols)
+{
+    /* Protocol 0 receives nothing until bind(): so no frame slips in
+     * before the filter is attached. */
+    int fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        return -errno;
+    }
+
+    int one = 1, rcvbuf = PKTIO_RCVBUF;
+    int error = attach_filter(fd, protocols);
+    if (!error && setsockopt(fd, SOL_PACKET, PACKET_AUXDATA, &one,
+                             sizeof one)) {
+        error = -errno;
+    }
+    if (!error
+        && setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one,
+                      sizeof one)) {
+        /* Before Linux 4.20: outgoing frames arrive and are dropped here. */
+        VLOG_INFO("PACKET_IGNORE_OUTGOING: %s", ovs_strerror(errno));
+    }
+    if (!error
+        && setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof rcvbuf)
+        && setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf)) {
+        VLOG_WARN("cannot set the receive buffer: %s", ovs_strerror(errno));
+    }
+    if (!error) {
+        struct sockaddr_ll sll = {
+            .sll_family = AF_PACKET,
+            .sll_protocol = htons(ETH_P_ALL),
+            .sll_ifindex = 0,           /* Every interface. */
+        };
+        if (bind(fd, (struct sockaddr *) &sll, sizeof sll)) {
+            error = -errno;
+        }
+    }
+    if (error) {
+        close(fd);
+        return error;
+    }
+    return fd;
+}
+
+int
+pktio_create(struct event_base *base, unsigned int protocols,
+             pktio_rx_cb *cb, void *aux, struct pktio **pktiop)
+{
+    *pktiop = NULL;
+    if (!base || !cb || !protocols
+        || protocols & ~(PKTIO_ARP | PKTIO_DHCP4 | PKTIO_ND | PKTIO_DHCP6)) {
+        return -EINVAL;
+    }
+
+    int fd = open_socket(protocols);
+    if (fd < 0) {
+        VLOG_ERR("cannot open the packet socket: %s", ovs_strerror(-fd));
+        return fd;
+    }
+
+    struct pktio *p = xzalloc(sizeof *p);
+    p->fd = fd;
+    p->cb = cb;
+    p->aux = aux;
+    hmap_init(&p->ports);
+    for (size_t i = 0; i < PKTIO_BATCH; i++) {
+        p->iovs[i].iov_base = p->frames[i] + PKTIO_HEADROOM;
+        p->iovs[i].iov_len = PKTIO_FRAME_MAX;
+    }
+    p->ev = event_new(base, fd, EV_READ | EV_PERSIST, pktio_on_readable, p);
+    if (!p->ev || event_add(p->ev, NULL)) {
+        pktio_destroy(p);
+        return -ENOMEM;
+    }
+    *pktiop = p;
+    return 0;
+}
+
+void
+pktio_destroy(struct pktio *p)
+{
+    if (!p) {
+        return;
+    }
+    if (p->ev) {
+        event_free(p->ev);
+    }
+    close(p->fd);
+    struct pktio_port *port;
+    HMAP_FOR_EACH_POP (port, node, &p->ports) {
+        free(port);
+    }
+    hmap_destroy(&p->ports);
+    free(p);
+}
+
+static struct pktio_port *
+find_port(const struct pktio *p, int ifindex)
+{
+    struct pktio_port *port;
+    HMAP_FOR_EACH_WITH_HASH (port, node, hash_int(ifindex, 0), &p->ports) {
+        if (port->ifindex == ifindex) {
+            return port;
+        }
+    }
+    return NULL;
+}
+
+int
+pktio_add_port(struct pktio *p, const char *ifname, void *port_aux)
+{
+    if (!ifname || strnlen(ifname, IF_NAMESIZE) >= IF_NAMESIZE) {
+        return -EINVAL;
+    }
+    int ifindex = if_nametoindex(ifname);
+    if (!ifindex) {
+        return -ENODEV;
+    }
+    if (find_port(p, ifindex)) {
+        return -EEXIST;
+    }
+    if (hmap_count(&p->ports) >= PKTIO_MAX_PORTS) {
+        return -ENOSPC;
+    }
+    struct pktio_port *port = xmalloc(sizeof *port);
+    port->ifindex = ifindex;
+    port->aux = port_aux;
+    hmap_insert(&p->ports, &port->node, hash_int(ifindex, 0));
+    return ifindex;
+}
+
+int
+pktio_remove_port(struct pktio *p, int ifindex)
+{
+    struct pktio_port *port = find_port(p, ifindex);
+    if (!port) {
+        return -ENOENT;
+    }
+    hmap_remove(&p->ports, &port->node);
+    free(port);
+    return 0;
+}
+
+size_t
+pktio_n_ports(const struct pktio *p)
+{
+    return hmap_count(&p->ports);
+}
+
+/* Puts back the 802.1Q tag the kernel moved into the auxiliary data, so
+ * that the protocol cores see the frame as the guest sent it (and drop it
+ * as tagged: VM ports are access ports).  The frame starts PKTIO_HEADROOM
+ * bytes into 'slot'; returns where it starts now. */
+static uint8_t *
+restore_vlan_tag(uint8_t *slot, size_t *size, const struct msghdr *msg)
+{
+    uint8_t *frame = slot + PKTIO_HEADROOM;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c;
+         c = CMSG_NXTHDR(CONST_CAST(struct msghdr *, msg), c)) {
+        if (c->cmsg_level != SOL_PACKET || c->cmsg_type != PACKET_AUXDATA
+            || c->cmsg_len < CMSG_LEN(sizeof(struct tpacket_auxdata))) {
+            continue;
+        }
+        struct tpacket_auxdata aux;
+        memcpy(&aux, CMSG_DATA(c), sizeof aux);
+        if (!(aux.tp_status & TP_STATUS_VLAN_VALID) || *size < 12) {
+            break;
+        }
+        uint16_t tpid = (aux.tp_status & TP_STATUS_VLAN_TPID_VALID
+                         ? aux.tp_vlan_tpid : ETH_P_8021Q);
+        ovs_be16 tag[2] = { htons(tpid), htons(aux.tp_vlan_tci) };
+        memmove(slot, frame, 12);
+        memcpy(slot + 12, tag, sizeof tag);
+        *size += sizeof tag;
+        return slot;
+    }
+    return frame;
+}
+
+static void
+deliver(struct pktio *p, size_t i)
+{
+    struct mmsghdr *m = &p->msgs[i];
+    const struct sockaddr_ll *sll = &p->addrs[i];
+    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 20);
+
+    if (m->msg_hdr.msg_flags & MSG_TRUNC) {
+        p->stats.rx_truncated++;
+        VLOG_DBG_RL(&rl, "ifindex %d: frame over %d bytes dropped",
+                    sll->sll_ifindex, PKTIO_FRAME_MAX);
+        return;
+    }
+    if (sll->sll_pkttype == PACKET_OUTGOING) {
+        p->stats.rx_outgoing++;
+        return;
+    }
+    struct pktio_port *port = find_port(p, sll->sll_ifindex);
+    if (!port) {
+        p->stats.rx_not_a_port++;
+        VLOG_DBG_RL(&rl, "ifindex %d is no VM port: frame dropped",
+                    sll->sll_ifindex);
+        return;
+    }
+    size_t size = m->msg_len;
+    const uint8_t *frame = restore_vlan_tag(p->frames[i], &size,
+                                            &m->msg_hdr);
+    p->stats.rx_frames++;
+    p->cb(p->aux, port->ifindex, port->aux, frame, size);
+}
+
+static void
+pktio_on_readable(evutil_socket_t fd, short what, void *p_)
+{
+    struct pktio *p = p_;
+    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(1, 5);
+
+    for (int batch = 0; batch < PKTIO_BATCHES_PER_EVENT; batch++) {
+        for (size_t i = 0; i < PKTIO_BATCH; i++) {
+            struct msghdr *h = &p->msgs[i].msg_hdr;
+            h->msg_name = &p->addrs[i];
+            h->msg_namelen = sizeof p->addrs[i];
+            h->msg_iov = &p->iovs[i];
+            h->msg_iovlen = 1;
+            h->msg_control = p->cmsgs[i].buf;
+            h->msg_controllen = sizeof p->cmsgs[i].buf;
+            h->msg_flags = 0;
+        }
+        int n = recvmmsg(fd, p->msgs, PKTIO_BATCH, MSG_DONTWAIT, NULL);
+        if (n < 0) {
+            if (errno != EAGAIN && errno != EINTR) {
+                VLOG_WARN_RL(&rl, "receive failed: %s", ovs_strerror(errno));
+            }
+            return;
+        }
+        for (int i = 0; i < n; i++) {
+            deliver(p, i);
+        }
+        if (n < PKTIO_BATCH) {
+            return;
+        }
+    }
+}
+
+int
+pktio_send(struct pktio *p, int ifindex, const void *frame, size_t size)
+{
+    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 20);
+
+    if (ifindex <= 0 || !frame || size < ETH_HLEN || size > PKTIO_FRAME_MAX) {
+        p->stats.tx_errors++;
+        return -EINVAL;
+    }
+    struct sockaddr_ll sll = {
+        .sll_family = AF_PACKET,
+        .sll_ifindex = ifindex,
+    };
+    ssize_t n = sendto(p->fd, frame, size, 0, (struct sockaddr *) &sll,
+                       sizeof sll);
+    if (n < 0) {
+        int error = errno;
+        p->stats.tx_errors++;
+        VLOG_WARN_RL(&rl, "ifindex %d: send failed: %s", ifindex,
+                     ovs_strerror(error));
+        return -error;
+    }
+    p->stats.tx_frames++;
+    return 0;
+}
+
+void
+pktio_get_stats(const struct pktio *p_, struct pktio_stats *stats)
+{
+    /* Reading the kernel's counters resets them: fold them into ours. */
+    struct pktio *p = CONST_CAST(struct pktio *, p_);
+    struct tpacket_stats kstats;
+    socklen_t len = sizeof kstats;
+    if (!getsockopt(p->fd, SOL_PACKET, PACKET_STATISTICS, &kstats, &len)) {
+        p->stats.rx_kernel_drops += kstats.tp_drops;
+    }
+    *stats = p->stats;
+}
