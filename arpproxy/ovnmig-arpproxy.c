@@ -1,0 +1,533 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * ovnmig-arpproxy -- the link-local gateway's ARP responder, standalone:
+ * for tests, benchmarks and network engineers.  ovnmigd runs the same code
+ * (arp-proxy-io.h) for the ports it manages. */
+#include <config.h>
+
+#include <errno.h>
+#include <event2/event.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arpproxy/arp-proxy-io.h"
+#include "fatal-signal.h"
+#include "openvswitch/dynamic-string.h"
+#include "openvswitch/json.h"
+#include "openvswitch/shash.h"
+#include "openvswitch/vlog.h"
+#include "util.h"
+
+VLOG_DEFINE_THIS_MODULE(ovnmig_arpproxy);
+
+/* Exit codes. */
+enum {
+    EXIT_OK = 0,
+    EXIT_RUNTIME = 1,           /* Could not serve: socket, interface... */
+    EXIT_USAGE = 2,             /* Bad command line or port file. */
+};
+
+struct options {
+    struct shash ports;         /* Command-line ports: name -> view. */
+    const char *port_file;      /* Re-read on SIGHUP, or NULL. */
+    struct arpp_port_view base; /* Gateways and G, shared by all ports. */
+    bool json;
+    bool per_port;
+};
+
+struct proxy {
+    struct options *opts;
+    struct arpp_io *io;
+    struct event_base *base;
+};
+
+static void OVS_NO_RETURN
+usage(void)
+{
+    printf("\
+%s: the link-local gateway's ARP responder of ovnmig\n\
+usage: %s [OPTIONS]\n\
+\n\
+Answers ARP requests from each VM for its gateway addresses (169.254.1.1\n\
+and any --gateway) with one MAC G, on every VM port given.\n\
+\n\
+Ports (at least one, from the options or the port file):\n\
+  -i, --interface=IF        a VM port; the next --vm describes its VM\n\
+      --vm=MAC,IP[,IP]...   the VM behind the last --interface\n\
+  -p, --port=IF,MAC,IP[,IP]...  both at once (repeatable)\n\
+  -f, --port-file=FILE      one port a line, IF,MAC,IP[,IP]... or\n\
+                            IF MAC IP...; '#' starts a comment; re-read\n\
+                            on SIGHUP (ports added, removed, changed)\n\
+Gateway:\n\
+  -g, --gateway=IP          answer for IP too (e.g. the subnet's gateway;\n\
+                            repeatable, up to %d in all with 169.254.1.1)\n\
+  -m, --mac=G               the gateway MAC (default %s)\n\
+Counters (printed on SIGUSR1 and at exit, on stdout):\n\
+      --json                as one JSON object a line\n\
+      --per-port            with each port's counters\n\
+Other:\n\
+  -v, --verbose[=SPEC]      vlog levels (e.g. -v, -vconsole:dbg)\n\
+  -h, --help                this help\n\
+  -V, --version             the version\n\
+\n\
+Stops cleanly on SIGINT and SIGTERM.  Needs CAP_NET_RAW.\n\
+Exit codes: 0 stopped by a signal, 1 could not serve, 2 bad arguments.\n",
+           program_name, program_name, ARPP_MAX_GATEWAYS,
+           ARPP_DEFAULT_GATEWAY_MAC);
+    exit(EXIT_OK);
+}
+
+static void OVS_NO_RETURN OVS_PRINTF_FORMAT(1, 2)
+usage_error(const char *format, ...)
+{
+    va_list args;
+    va_start(args, format);
+    fprintf(stderr, "%s: ", program_name);
+    vfprintf(stderr, format, args);
+    fprintf(stderr, " (use --help for help)\n");
+    va_end(args);
+    exit(EXIT_USAGE);
+}
+
+/* Parses "MAC,IP[,IP]..." (separators: ',' or blanks) from 's' into
+ * 'view', whose gateways are already set.  Returns NULL or an error
+ * message the caller must free. */
+static char *
+parse_vm(const char *s, struct arpp_port_view *view)
+{
+    char *copy = xstrdup(s), *save = NULL, *error = NULL;
+    char *mac = strtok_r(copy, ", \t", &save);
+
+    view->n_vm_ips = 0;
+    if (!mac || !eth_addr_from_string(mac, &view->vm_mac)) {
+        error = xasprintf("\"%s\": expected MAC,IP[,IP]...", s);
+        goto out;
+    }
+    for (char *ip = strtok_r(NULL, ", \t", &save); ip;
+         ip = strtok_r(NULL, ", \t", &save)) {
+        if (view->n_vm_ips >= ARPP_MAX_VM_IPS) {
+            error = xasprintf("\"%s\": more than %d addresses", s,
+                              ARPP_MAX_VM_IPS);
+            goto out;
+        }
+        if (!ip_parse(ip, &view->vm_ips[view->n_vm_ips++])) {
+            error = xasprintf("\"%s\": \"%s\" is not an IPv4 address", s, ip);
+            goto out;
+        }
+    }
+    if (!view->n_vm_ips) {
+        error = xasprintf("\"%s\": the VM's IP address is missing", s);
+    } else if (arpp_port_view_check(view)) {
+        error = xasprintf("\"%s\": the MAC must be unicast, the addresses "
+                          "unicast and not a gateway's", s);
+    }
+out:
+    free(copy);
+    return error;
+}
+
+/* Parses "IF,MAC,IP[,IP]..." and adds it to 'ports' (name -> view).
+ * Returns NULL or an error message the caller must free. */
+static char *
+add_port_spec(struct shash *ports, const char *spec,
+              const struct arpp_port_view *base)
+{
+    size_t len = strcspn(spec, ", \t");
+    if (!len || !spec[len]) {
+        return xasprintf("\"%s\": expected IF,MAC,IP[,IP]...", spec);
+    }
+    if (len >= 16) {
+        return xasprintf("\"%s\": interface name too long", spec);
+    }
+    char *ifname = xmemdup0(spec, len);
+    struct arpp_port_view *view = xmemdup(base, sizeof *base);
+    char *error = parse_vm(spec + len + 1, view);
+    if (!error && !shash_add_once(ports, ifname, view)) {
+        error = xasprintf("%s: given twice", ifname);
+    }
+    if (error) {
+        free(view);
+    }
+    free(ifname);
+    return error;
+}
+
+static void
+free_ports(struct shash *ports)
+{
+    shash_destroy_free_data(ports);
+}
+
+/* Reads the port file 'name' into 'ports'.  Returns NULL or an error
+ * message the caller must free. */
+static char *
+read_port_file(const char *name, struct shash *ports,
+               const struct arpp_port_view *base)
+{
+    FILE *f = fopen(name, "r");
+    if (!f) {
+        return xasprintf("%s: %s", name, ovs_strerror(errno));
+    }
+    char *error = NULL;
+    struct ds line = DS_EMPTY_INITIALIZER;
+    for (int n = 1; !error && !ds_get_line(&line, f); n++) {
+        char *s = ds_cstr(&line);
+        s[strcspn(s, "#")] = '\0';
+        s += strspn(s, " \t");
+        if (*s) {
+            char *e = add_port_spec(ports, s, base);
+            if (e) {
+                error = xasprintf("%s:%d: %s", name, n, e);
+                free(e);
+            }
+        }
+    }
+    ds_destroy(&line);
+    fclose(f);
+    return error;
+}
+
+static void
+parse_options(int argc, char *argv[], struct options *o)
+{
+    enum { OPT_VM = UCHAR_MAX + 1, OPT_JSON, OPT_PER_PORT };
+    static const struct option long_options[] = {
+        {"interface", required_argument, NULL, 'i'},
+        {"vm", required_argument, NULL, OPT_VM},
+        {"port", required_argument, NULL, 'p'},
+        {"port-file", required_argument, NULL, 'f'},
+        {"gateway", required_argument, NULL, 'g'},
+        {"mac", required_argument, NULL, 'm'},
+        {"json", no_argument, NULL, OPT_JSON},
+        {"per-port", no_argument, NULL, OPT_PER_PORT},
+        {"verbose", optional_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    struct ds specs = DS_EMPTY_INITIALIZER;   /* Ports, '\n'-separated. */
+    const char *interface = NULL;
+
+    memset(o, 0, sizeof *o);
+    shash_init(&o->ports);
+    o->base.gateways[o->base.n_gateways++] = htonl(ARPP_LINK_LOCAL_GATEWAY);
+    eth_addr_from_string(ARPP_DEFAULT_GATEWAY_MAC, &o->base.gateway_mac);
+
+    for (;;) {
+        int c = getopt_long(argc, argv, "i:p:f:g:m:v::hV", long_options,
+                            NULL);
+        if (c == -1) {
+            break;
+        }
+        switch (c) {
+        case 'i':
+            if (interface) {
+                usage_error("--interface %s has no --vm", interface);
+            }
+            interface = optarg;
+            break;
+        case OPT_VM:
+            if (!interface) {
+                usage_error("--vm %s must follow an --interface", optarg);
+            }
+            ds_put_format(&specs, "%s,%s\n", interface, optarg);
+            interface = NULL;
+            break;
+        case 'p':
+            ds_put_format(&specs, "%s\n", optarg);
+            break;
+        case 'f':
+            o->port_file = optarg;
+            break;
+        case 'g': {
+            ovs_be32 ip;
+            if (!ip_parse(optarg, &ip)) {
+                usage_error("--gateway %s: not an IPv4 address", optarg);
+            }
+            if (o->base.n_gateways >= ARPP_MAX_GATEWAYS) {
+                usage_error("more than %d gateways", ARPP_MAX_GATEWAYS);
+            }
+            o->base.gateways[o->base.n_gateways++] = ip;
+            break;
+        }
+        case 'm':
+            if (!eth_addr_from_string(optarg, &o->base.gateway_mac)
+                || eth_addr_is_multicast(o->base.gateway_mac)
+                || eth_addr_is_zero(o->base.gateway_mac)) {
+                usage_error("--mac %s: not a unicast MAC address", optarg);
+            }
+            break;
+        case OPT_JSON:
+            o->json = true;
+            break;
+        case OPT_PER_PORT:
+            o->per_port = true;
+            break;
+        case 'v':
+            vlog_set_verbosity(optarg);
+            break;
+        case 'h':
+            usage();
+        case 'V':
+            printf("%s (ovnmig) %s\n", program_name, VERSION);
+            exit(EXIT_OK);
+        default:
+            exit(EXIT_USAGE);
+        }
+    }
+    if (optind < argc) {
+        usage_error("unexpected argument \"%s\"", argv[optind]);
+    }
+    if (interface) {
+        usage_error("--interface %s has no --vm", interface);
+    }
+
+    /* Ports are parsed once the gateways are all known. */
+    char *save = NULL;
+    for (char *spec = strtok_r(ds_cstr(&specs), "\n", &save); spec;
+         spec = strtok_r(NULL, "\n", &save)) {
+        char *error = add_port_spec(&o->ports, spec, &o->base);
+        if (error) {
+            usage_error("%s", error);
+        }
+    }
+    ds_destroy(&specs);
+    if (!o->port_file && shash_is_empty(&o->ports)) {
+        usage_error("no port to serve: give --port, --interface/--vm or "
+                    "--port-file");
+    }
+}
+
+/* The ports to serve now: the command line's and the port file's.  The
+ * caller must free_ports() 'ports'. */
+static char *
+wanted_ports(const struct options *o, struct shash *ports)
+{
+    shash_init(ports);
+    struct shash_node *node;
+    SHASH_FOR_EACH (node, &o->ports) {
+        shash_add(ports, node->name, xmemdup(node->data,
+                                             sizeof(struct arpp_port_view)));
+    }
+    return o->port_file ? read_port_file(o->port_file, ports, &o->base) : NULL;
+}
+
+static void
+collect_port(void *names_, const char *ifname, int ifindex,
+             const struct arpp_counters *c)
+{
+    shash_add(names_, ifname, NULL);
+}
+
+/* Makes the served ports those in 'want': removes the others, adds the
+ * new ones, replaces the changed ones.  Returns how many ports could not
+ * be added. */
+static int
+sync_ports(struct arpp_io *io, const struct shash *want)
+{
+    struct shash served = SHASH_INITIALIZER(&served);
+    arpp_io_for_each_port(io, collect_port, &served);
+
+    struct shash_node *node;
+    SHASH_FOR_EACH (node, &served) {
+        const struct arpp_port_view *wanted = shash_find_data(want,
+                                                              node->name);
+        const struct arpp_port_view *view = arpp_io_find_port(io, node->name);
+        if (!wanted || memcmp(wanted, view, sizeof *view)) {
+            arpp_io_remove_port(io, node->name);
+            VLOG_INFO("%s: no longer served%s", node->name,
+                      wanted ? " (changed)" : "");
+        }
+    }
+    shash_destroy(&served);
+
+    int failures = 0;
+    SHASH_FOR_EACH (node, want) {
+        if (arpp_io_find_port(io, node->name)) {
+            continue;
+        }
+        int ifindex = arpp_io_add_port(io, node->name, node->data);
+        if (ifindex < 0) {
+            VLOG_ERR("%s: cannot serve: %s", node->name,
+                     ovs_strerror(-ifindex));
+            failures++;
+        }
+    }
+    return failures;
+}
+
+static void
+add_counter(struct json *obj, const char *name, uint64_t value)
+{
+    json_object_put(obj, name, json_integer_create(value));
+}
+
+static struct json *
+verdicts_to_json(const struct arpp_counters *c, bool nonzero_only)
+{
+    struct json *obj = json_object_create();
+    for (size_t i = 0; i < ARPP_N_VERDICTS; i++) {
+        if (c->n[i] || !nonzero_only) {
+            add_counter(obj, arpp_verdict_name(i), c->n[i]);
+        }
+    }
+    return obj;
+}
+
+static void
+port_to_json(void *ports_, const char *ifname, int ifindex,
+             const struct arpp_counters *c)
+{
+    json_object_put(ports_, ifname, verdicts_to_json(c, true));
+}
+
+/* Prints the counters on stdout: as text, or as one line of JSON. */
+static void
+print_counters(const struct proxy *p)
+{
+    struct arpp_counters c;
+    struct pktio_stats s;
+    arpp_io_get_counters(p->io, &c, &s);
+
+    struct json *pktio = json_object_create();
+    add_counter(pktio, "rx-frames", s.rx_frames);
+    add_counter(pktio, "rx-not-a-port", s.rx_not_a_port);
+    add_counter(pktio, "rx-outgoing", s.rx_outgoing);
+    add_counter(pktio, "rx-truncated", s.rx_truncated);
+    add_counter(pktio, "rx-kernel-drops", s.rx_kernel_drops);
+    add_counter(pktio, "tx-frames", s.tx_frames);
+    add_counter(pktio, "tx-errors", s.tx_errors);
+
+    struct json *top = json_object_create();
+    add_counter(top, "ports", arpp_io_n_ports(p->io));
+    json_object_put(top, "verdicts", verdicts_to_json(&c, false));
+    json_object_put(top, "pktio", pktio);
+    if (p->opts->per_port) {
+        struct json *ports = json_object_create();
+        arpp_io_for_each_port(p->io, port_to_json, ports);
+        json_object_put(top, "per-port", ports);
+    }
+
+    if (p->opts->json) {
+        char *s_ = json_to_string(top, JSSF_SORT);
+        puts(s_);
+        free(s_);
+    } else {
+        /* One "section name value" line per counter, easy to grep. */
+        const struct shash_node **secs = shash_sort(json_object(top));
+        for (size_t j = 0; j < shash_count(json_object(top)); j++) {
+            const struct shash_node *sec = secs[j];
+            const struct json *v = sec->data;
+            if (v->type == JSON_INTEGER) {
+                printf("%s %"PRId64"\n", sec->name, json_integer(v));
+                continue;
+            }
+            const struct shash_node **nodes = shash_sort(json_object(v));
+            for (size_t i = 0; i < shash_count(json_object(v)); i++) {
+                const struct json *w = nodes[i]->data;
+                if (w->type == JSON_INTEGER) {
+                    printf("%s %s %"PRId64"\n", sec->name, nodes[i]->name,
+                           json_integer(w));
+                } else {
+                    char *s_ = json_to_string(w, JSSF_SORT);
+                    printf("%s %s %s\n", sec->name, nodes[i]->name, s_);
+                    free(s_);
+                }
+            }
+            free(nodes);
+        }
+        free(secs);
+    }
+    fflush(stdout);
+    json_destroy(top);
+}
+
+static void
+on_signal(evutil_socket_t signo, short what, void *p_)
+{
+    struct proxy *p = p_;
+
+    if (signo == SIGUSR1) {
+        print_counters(p);
+    } else if (signo == SIGHUP) {
+        struct shash want;
+        char *error = wanted_ports(p->opts, &want);
+        if (error) {
+            VLOG_ERR("reload: %s; ports unchanged", error);
+            free(error);
+        } else {
+            int failures = sync_ports(p->io, &want);
+            VLOG_INFO("reloaded: serving %"PRIuSIZE" ports, %d failed",
+                      arpp_io_n_ports(p->io), failures);
+        }
+        free_ports(&want);
+    } else {
+        VLOG_INFO("stopping on signal %d", (int) signo);
+        event_base_loopbreak(p->base);
+    }
+}
+
+int
+main(int argc, char *argv[])
+{
+    struct options opts;
+    struct proxy p = { .opts = &opts };
+
+    ovs_set_program_name(argv[0], VERSION);
+    fatal_ignore_sigpipe();
+    parse_options(argc, argv, &opts);
+
+    struct shash want;
+    char *error = wanted_ports(&opts, &want);
+    if (error) {
+        fprintf(stderr, "%s: %s\n", program_name, error);
+        free(error);
+        free_ports(&want);
+        return EXIT_USAGE;
+    }
+
+    p.base = event_base_new();
+    if (!p.base) {
+        fprintf(stderr, "%s: cannot create the event loop\n", program_name);
+        return EXIT_RUNTIME;
+    }
+    int err = arpp_io_create(p.base, &p.io);
+    if (err) {
+        fprintf(stderr, "%s: cannot open the packet socket: %s%s\n",
+                program_name, ovs_strerror(-err),
+                err == -EPERM ? " (needs CAP_NET_RAW)" : "");
+        event_base_free(p.base);
+        return EXIT_RUNTIME;
+    }
+    int failures = sync_ports(p.io, &want);
+    free_ports(&want);
+    if (failures) {
+        fprintf(stderr, "%s: %d port(s) cannot be served\n", program_name,
+                failures);
+        arpp_io_destroy(p.io);
+        event_base_free(p.base);
+        return EXIT_RUNTIME;
+    }
+
+    static const int signals[] = { SIGINT, SIGTERM, SIGUSR1, SIGHUP };
+    struct event *sig_events[ARRAY_SIZE(signals)];
+    for (size_t i = 0; i < ARRAY_SIZE(signals); i++) {
+        sig_events[i] = evsignal_new(p.base, signals[i], on_signal, &p);
+        event_add(sig_events[i], NULL);
+    }
+
+    VLOG_INFO("ready: serving %"PRIuSIZE" ports", arpp_io_n_ports(p.io));
+    int rc = event_base_dispatch(p.base) < 0 ? EXIT_RUNTIME : EXIT_OK;
+
+    print_counters(&p);
+    for (size_t i = 0; i < ARRAY_SIZE(signals); i++) {
+        event_free(sig_events[i]);
+    }
+    arpp_io_destroy(p.io);
+    event_base_free(p.base);
+    free_ports(&opts.ports);
+    return rc;
+}
