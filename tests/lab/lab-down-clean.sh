@@ -46,14 +46,16 @@ wait "$stray" 2>/dev/null
 check "the stray process in pod a is gone" bash -c "! kill -0 $stray 2>/dev/null"
 check "a second down is harmless" lab "$P" down
 
-# 2. "up" killed with SIGKILL midway: it leaves a half lab; "down" removes it.
+# 2. "up" killed with SIGKILL midway: it leaves a half lab, maybe still
+#    growing; "down" removes it.
 say "--- 2. up killed (SIGKILL) midway, then down"
 "$OVNMIG_LAB" --prefix "$P" up >/dev/null 2>&1 &
 up=$!
-wait_file "$dir/hv1/ovs-vswitchd.pid"
+wait_file "$dir/hv1/ovsdb-server.pid"
 kill -KILL "$up"
 wait "$up" 2>/dev/null
-sleep 0.2    # let the command the killed "up" was running finish
+# No pause: the killed up's chassis jobs may still be running, and
+# "down" must stop them too.
 left=$(leftovers "$P")
 [ -n "$left" ] || fail "the killed up left nothing: it was not killed midway"
 say "left by the killed up: $(grep -c . <<<"$left") item(s)"
