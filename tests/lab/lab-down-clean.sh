@@ -78,7 +78,6 @@ check_clean "after an interrupted up" "$P"
 
 # 4. "up" that fails (ovn-controller cannot start) cleans up by itself.
 say "--- 4. up that fails"
-scratch
 fakebin=$LAB_TMP/bin
 mkdir -p "$fakebin"
 printf '#!/bin/sh\necho "simulated failure" >&2\nexit 1\n' >"$fakebin/ovn-controller"

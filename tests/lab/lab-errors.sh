@@ -59,7 +59,6 @@ check_fails "pod add before up" 'no lab' lab "$P" pod add a --node hv1
 check_fails "status before up" 'not up' lab "$P" status
 
 # A PATH without ovn-controller: the error names the Debian package.
-scratch
 farm=$LAB_TMP/bin
 mkdir -p "$farm"
 for d in /bin /sbin /usr/bin /usr/sbin /usr/local/bin /usr/local/sbin; do

@@ -13,6 +13,7 @@
 #   require_root
 #   require_tool ovn-host ovn-controller
 #   lab_prefix P t             # unique prefix in $P; "down" on exit, whatever happens
+#   ... "$LAB_TMP/file"        # scratch directory, removed on exit
 #   lab "$P" up
 #   ...
 #   pass
@@ -30,7 +31,10 @@ TEST_NAME=$(basename "$0" .sh)
 
 LAB_PREFIXES=()       # labs to bring down on exit
 LAB_BG_PIDS=()        # background commands to stop on exit
-LAB_TMP=""            # scratch directory, removed on exit
+# A scratch directory for this test, removed on exit.  Made here, not on
+# first use, so that "$(scratch)" works from a subshell as well.
+LAB_TMP=$(mktemp -d "/tmp/ovnmig-$TEST_NAME.XXXXXX") \
+    || { echo "FAIL: $TEST_NAME: mktemp failed"; exit 1; }
 
 # ---------------------------------------------------------------- verdicts
 
@@ -85,10 +89,9 @@ lab() {
 
 lab_dir() { echo "$LAB_BASE/$1"; }
 
-# scratch: make $LAB_TMP, a temporary directory for this test, removed at
-# exit.  (Call it directly, not in "$(...)".)
+# scratch: print the test's scratch directory ($LAB_TMP).
 scratch() {
-    [ -n "$LAB_TMP" ] || LAB_TMP=$(mktemp -d "/tmp/ovnmig-$TEST_NAME.XXXXXX")
+    echo "$LAB_TMP"
 }
 
 lab_cleanup() {
@@ -174,7 +177,6 @@ wait_listening() {
 tcp_transfer() {
     local p=$1 from=$2 to=$3 ip=$4 bytes=$5 port=5001
     local dir src dst pid t0 t1 sum_src sum_dst size
-    scratch
     dir=$LAB_TMP
     src=$dir/$from-$to.src; dst=$dir/$from-$to.dst
     head -c "$bytes" /dev/urandom >"$src"
