@@ -70,3 +70,11 @@ tests_test_ovn_hooks_asan_LDADD = ovn-hooks/libovnidl.a $(OVS_LIBS) \
 # Lab test: the migration primitives on a real two-chassis OVN.
 LAB_TESTS += tests/lab/ovn-hooks-migration.sh
 EXTRA_DIST += tests/lab/ovn-hooks-common.sh
+
+# make bench-ovn: ovn-hooks against one ovn-nbctl call per port, and the
+# start -> SB latency in the lab (that part needs root).
+BENCHES += bench-ovn
+EXTRA_DIST += tests/bench/bench-ovn.sh
+bench-ovn: ovn-hooks/ovnmig-ovnhook-cli
+	@top_srcdir=$(abs_top_srcdir) top_builddir=$(abs_top_builddir) \
+	  $(SHELL) $(top_srcdir)/tests/bench/bench-ovn.sh

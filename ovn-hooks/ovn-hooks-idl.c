@@ -1051,6 +1051,13 @@ ovnhook_idl_main(void *h_)
         ovsdb_idl_wait(st.nb);
         if (st.sb) {
             ovsdb_idl_wait(st.sb);
+            /* A condition change made while the IDL had a request
+             * outstanding is sent by a later ovsdb_idl_run(), and nothing
+             * in ovsdb_idl_wait() wakes us for it: poll until it is in
+             * effect. */
+            if (st.sb_connected && !condition_in_effect(&st)) {
+                poll_timer_wait(20);
+            }
         }
         if (st.txn) {
             ovsdb_idl_txn_wait(st.txn);

@@ -66,17 +66,23 @@ assert_match "ovn-trace: gratuitous ARP passes" 'output\("peer"\)' "$(acl --mini
 # The target's plug: same iface-id, MAC and IP, on hv2.
 check "plug a copy on hv2" plug_copy "$P" hv2 copy "$PORT" "$MAC" "$IP/24"
 COPY=$P-pod-copy
-rx() { ip -n "$COPY" -s link show eth0 | awk '/RX:/ { getline; print $2 }'; }
-# ping_rx: ping the VM's IP from the peer (fresh ARP); print how many
-# packets reached the hv2 copy meanwhile.
+# ping_rx: ping the VM's IP from the peer (fresh ARP); print how many of
+# those ICMP packets reached the hv2 copy meanwhile.
 ping_rx() {
-    local r0
+    local cap=$LAB_TMP/icmp.$RANDOM pid
+    ip netns exec "$COPY" timeout 3 tcpdump -nli eth0 icmp >"$cap" 2>/dev/null &
+    pid=$!
+    sleep 0.3
     lab "$P" exec peer -- ip neigh flush all
-    r0=$(rx)
     lab "$P" exec peer -- ping -c 3 -i 0.2 -W 1 "$IP" >/dev/null \
         || fail "the VM's IP does not answer the peer"
-    echo $(( $(rx) - r0 ))
+    sleep 0.2
+    kill "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    grep -c 'ICMP echo request' "$cap"
 }
+scratch
+require_tool tcpdump tcpdump
 
 out=$(hook_cli "$P" hv1 start "$PORT" hv1 hv2) || fail "start: $out"
 say "start: $out"
