@@ -22,7 +22,7 @@ tests_test_qmp_asan_LDADD = $(tests_test_qmp_LDADD)
 check_PROGRAMS += tests/test-policy tests/test-policy-asan
 UNIT_TESTS += tests/test-policy tests/test-policy-asan
 tests_test_policy_SOURCES = tests/test-policy.c migrate/policy.c \
-	migrate/policy.h
+	migrate/policy.h lib/quantity.c lib/quantity.h
 tests_test_policy_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_test_policy_LDADD = $(CMOCKA_LIBS) $(OVS_LIBS)
 tests_test_policy_asan_SOURCES = $(tests_test_policy_SOURCES)

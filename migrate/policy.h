@@ -73,11 +73,6 @@ const struct mig_policy *mig_policy_select(const struct mig_policy *policies,
 void mig_config_apply_policy(struct mig_config *,
                              const struct mig_policy *);
 
-/* Parses a Kubernetes quantity ("64Mi", "1Gi", "500k", "1.5Gi", "0",
- * "1e3") into a whole number, rounding a fraction up as Kubernetes does.
- * Returns 0, or -EINVAL (not a quantity, negative) or -ERANGE. */
-int mig_parse_quantity(const char *s, uint64_t *value);
-
 /* completionTimeoutPerGiB times the data to move, in GiB (memory, plus
  * disks for block migration), in whole seconds rounded up: 800 s/GiB for
  * a 6 GiB VM is 4,800 s; for 256 MiB, 200 s. */

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "lib/quantity.h"
 #include "migrate/policy.h"
 #include "openvswitch/dynamic-string.h"
 #include "smap.h"
@@ -21,7 +22,7 @@ static uint64_t
 quantity(const char *s)
 {
     uint64_t v = 12345;
-    assert_int_equal(mig_parse_quantity(s, &v), 0);
+    assert_int_equal(quantity_parse(s, &v), 0);
     return v;
 }
 
@@ -46,13 +47,13 @@ test_quantities(void **state)
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         uint64_t v;
-        assert_int_equal(mig_parse_quantity(bad[i], &v), -EINVAL);
+        assert_int_equal(quantity_parse(bad[i], &v), -EINVAL);
     }
     uint64_t v;
-    assert_int_equal(mig_parse_quantity("16Ei", &v), -ERANGE);
-    assert_int_equal(mig_parse_quantity("99999999999999999999", &v),
+    assert_int_equal(quantity_parse("16Ei", &v), -ERANGE);
+    assert_int_equal(quantity_parse("99999999999999999999", &v),
                      -ERANGE);
-    assert_int_equal(mig_parse_quantity("1e19", &v), -ERANGE);
+    assert_int_equal(quantity_parse("1e19", &v), -ERANGE);
 }
 
 static void

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * kubevirt-yaml.h -- reads a KubeVirt VirtualMachine (kubevirt.io/v1) from
+ * YAML into what ovnmig needs to run and migrate it.
+ *
+ * Read: metadata (name, namespace, labels, annotations); from the template
+ * its labels and annotations (what a VMI carries, and what migration
+ * policies select on, so these become the VM's), evictionStrategy, the
+ * memory request, CPU cores, the one pod-network interface with bridge
+ * binding and its MAC, and a kernel boot source
+ * (domain.firmware.kernelBoot).  Every other field is reported by its path
+ * in 'unknown', never silently dropped; a field ovnmig cannot honour (a
+ * binding other than bridge, a second interface) is an error.
+ *
+ * Hostile input is bounded: at most KVYAML_MAX_SIZE bytes, and a fixed
+ * budget of nodes visited (aliases may point at one node many times).
+ */
+#ifndef OVNMIG_KUBEVIRT_YAML_H
+#define OVNMIG_KUBEVIRT_YAML_H 1
+
+#include <stddef.h>
+#include <stdint.h>
+#include "smap.h"
+#include "svec.h"
+
+#define KVYAML_MAX_SIZE (1024 * 1024)
+
+struct kvyaml_vm {
+    char *name;
+    char *namespace;            /* "default" when absent. */
+    struct smap labels;         /* The template's, over the VM's. */
+    struct smap annotations;    /* Likewise. */
+    uint64_t memory;            /* Bytes. */
+    unsigned int cpus;          /* 1 when absent. */
+    char *mac;                  /* NULL: ovnmig assigns one. */
+    char *eviction_strategy;    /* "None" or "LiveMigrate". */
+    char *kernel;               /* kernelBoot.container.kernelPath. */
+    char *initrd;               /* kernelBoot.container.initrdPath. */
+    char *kernel_args;          /* kernelBoot.kernelArgs. */
+    struct svec unknown;        /* Paths of fields that were not read. */
+};
+
+/* Parses the 'size' bytes at 'text'.  On success returns 0 and fills 'vm',
+ * which the caller frees with kvyaml_vm_destroy().  Otherwise returns
+ * -EINVAL (or -EFBIG) with a message in '*errorp' that names the field,
+ * which the caller frees; 'vm' is then empty. */
+int kvyaml_parse_vm(const char *text, size_t size, struct kvyaml_vm *vm,
+                    char **errorp);
+void kvyaml_vm_destroy(struct kvyaml_vm *);
+
+#endif /* kubevirt-yaml.h */
