@@ -32,3 +32,19 @@ check_PROGRAMS += tests/plumb-ctl
 tests_plumb_ctl_SOURCES = tests/plumb-ctl.c
 tests_plumb_ctl_LDADD = daemon/libplumbing.a $(NL_LIBS) $(OVS_LIBS)
 LAB_TESTS += tests/lab/plumbing-vm.sh
+
+# ovnmigd's configuration file.
+dist_man_MANS += docs/ovnmigd.conf.5
+noinst_LIBRARIES += daemon/libovnmigd.a
+daemon_libovnmigd_a_SOURCES = daemon/config.c daemon/config.h
+
+check_PROGRAMS += tests/test-config tests/test-config-asan
+UNIT_TESTS += tests/test-config tests/test-config-asan
+tests_test_config_SOURCES = tests/test-config.c daemon/config.c \
+	daemon/config.h
+tests_test_config_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_config_LDADD = $(CMOCKA_LIBS) $(OVS_LIBS)
+tests_test_config_asan_SOURCES = $(tests_test_config_SOURCES)
+tests_test_config_asan_CFLAGS = $(tests_test_config_CFLAGS) $(SAN_CFLAGS)
+tests_test_config_asan_LDFLAGS = $(SAN_CFLAGS)
+tests_test_config_asan_LDADD = $(tests_test_config_LDADD)

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * config.h -- ovnmigd's configuration file.
+ *
+ * The format is one "key = value" per line; '#' starts a comment; lists
+ * are comma-separated.  docs/ovnmigd.conf.5 documents every key.  Parsing
+ * is strict: an unknown key, a bad value, a repeated key or a missing
+ * required key is an error naming its line, and all errors are reported
+ * at once.
+ */
+#ifndef OVNMIGD_CONFIG_H
+#define OVNMIGD_CONFIG_H 1
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "openvswitch/types.h"
+#include "packets.h"
+#include "svec.h"
+
+struct ds;
+
+struct ovnmigd_config {
+    char *node;                 /* Required. */
+    char *chassis;              /* Default: node. */
+    char *cluster_db;           /* OVSDB remote(s) of the cluster DB. */
+    char *ovn_nb;               /* OVSDB remote(s) of the OVN Northbound. */
+    char *ovn_sb;               /* ...and Southbound. */
+    char *logical_switch;       /* The VM subnet's switch. */
+
+    ovs_be32 gateway_ip;        /* 169.254.1.1 */
+    struct eth_addr gateway_mac;        /* 0a:58:a9:fe:01:01 */
+    ovs_be32 subnet_gateway;    /* Optional (0): also answered by ARP. */
+    struct svec dns;            /* IPv4 addresses, as text. */
+    char *domain;
+    struct svec search;
+    unsigned int mtu;           /* 0: no option 26. */
+    uint32_t lease_time;        /* Seconds: 999 days by default. */
+
+    char *run_dir;              /* VMs' run directories, sockets. */
+    char *netns_prefix;         /* Pod namespaces: <prefix><vm>.<ns>. */
+    char *control_socket;       /* Default: <run_dir>/ovnmigd.ctl. */
+    char *metrics_address;      /* "IP:PORT", or NULL: no metrics. */
+    char *migration_interface;  /* NULL: the node's own address. */
+    char *tls_ca, *tls_cert, *tls_key;  /* Migration stream TLS. */
+};
+
+#define OVNMIGD_DEFAULT_GATEWAY_IP "169.254.1.1"
+#define OVNMIGD_DEFAULT_GATEWAY_MAC "0a:58:a9:fe:01:01"
+#define OVNMIGD_DEFAULT_LEASE_TIME (999u * 24 * 3600)
+#define OVNMIGD_DEFAULT_RUN_DIR "/run/ovnmig"
+#define OVNMIGD_DEFAULT_NETNS_PREFIX "ovnmig-"
+
+/* Parses the 'size' bytes at 'text' (named 'name' in messages) into
+ * 'config', which the caller frees with ovnmigd_config_destroy() whatever
+ * the outcome.  Returns 0, or -EINVAL with one line per error appended to
+ * 'errors'. */
+int ovnmigd_config_parse(const char *name, const char *text, size_t size,
+                         struct ovnmigd_config *config, struct ds *errors);
+void ovnmigd_config_destroy(struct ovnmigd_config *);
+
+#endif /* daemon/config.h */

@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * Unit tests for ovnmigd's configuration file: a full file, the defaults,
+ * and every kind of error, each reported with its line, all at once. */
+#include <config.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <string.h>
+
+#include "daemon/config.h"
+#include "openvswitch/dynamic-string.h"
+
+static const char full[] =
+    "# ovnmigd on hv1\n"
+    "node = hv1\n"
+    "chassis = hv1-chassis\n"
+    "cluster-db = tcp:10.0.0.1:6645,tcp:10.0.0.2:6645\n"
+    "ovn-nb = unix:/run/ovn/ovnnb_db.sock\n"
+    "ovn-sb = ssl:10.0.0.1:6642\n"
+    "logical-switch = vmnet   # the VM subnet\n"
+    "gateway-ip = 169.254.1.1\n"
+    "gateway-mac = 0A:58:A9:FE:01:01\n"
+    "subnet-gateway = 10.100.0.1\n"
+    "dns = 10.96.0.10, 10.96.0.11\n"
+    "domain = cluster.local\n"
+    "search = default.svc.cluster.local,svc.cluster.local\n"
+    "mtu = 1400\n"
+    "lease-time = 3600\n"
+    "run-dir = /run/ovnmig-test\n"
+    "metrics-address = 127.0.0.1:9476\n"
+    "migration-interface = eth1\n"
+    "\n";
+
+static void
+test_full(void **state)
+{
+    struct ovnmigd_config c;
+    struct ds errors = DS_EMPTY_INITIALIZER;
+
+    assert_int_equal(ovnmigd_config_parse("f", full, strlen(full), &c,
+                                          &errors), 0);
+    assert_string_equal(ds_cstr(&errors), "");
+    assert_string_equal(c.node, "hv1");
+    assert_string_equal(c.chassis, "hv1-chassis");
+    assert_string_equal(c.cluster_db, "tcp:10.0.0.1:6645,tcp:10.0.0.2:6645");
+    assert_string_equal(c.logical_switch, "vmnet");
+    assert_int_equal(ntohl(c.subnet_gateway), 0x0a640001);
+    assert_true(eth_addr_equals(c.gateway_mac,
+                                (struct eth_addr) ETH_ADDR_C(0a, 58, a9,
+                                                             fe, 01, 01)));
+    assert_int_equal(c.dns.n, 2);
+    assert_string_equal(c.dns.names[1], "10.96.0.11");
+    assert_int_equal(c.search.n, 2);
+    assert_int_equal(c.mtu, 1400);
+    assert_int_equal(c.lease_time, 3600);
+    assert_string_equal(c.control_socket, "/run/ovnmig-test/ovnmigd.ctl");
+    assert_string_equal(c.migration_interface, "eth1");
+    ovnmigd_config_destroy(&c);
+    ds_destroy(&errors);
+}
+
+static void
+test_defaults(void **state)
+{
+    static const char minimal[] =
+        "node=hv2\ncluster-db=unix:/c.sock\novn-nb=unix:/nb.sock\n"
+        "ovn-sb=unix:/sb.sock\nlogical-switch=vmnet";   /* No final \n. */
+    struct ovnmigd_config c;
+    struct ds errors = DS_EMPTY_INITIALIZER;
+
+    assert_int_equal(ovnmigd_config_parse("f", minimal, strlen(minimal), &c,
+                                          &errors), 0);
+    assert_string_equal(c.chassis, "hv2");
+    assert_int_equal(ntohl(c.gateway_ip), 0xa9fe0101);
+    assert_int_equal(c.lease_time, 999 * 24 * 3600);
+    assert_int_equal(c.mtu, 0);
+    assert_int_equal(c.subnet_gateway, 0);
+    assert_string_equal(c.run_dir, "/run/ovnmig");
+    assert_string_equal(c.netns_prefix, "ovnmig-");
+    assert_null(c.metrics_address);
+    ovnmigd_config_destroy(&c);
+    ds_destroy(&errors);
+}
+
+static void
+test_errors(void **state)
+{
+    static const char bad[] =
+        "node = hv1\n"                          /* 1 */
+        "gatway-ip = 169.254.1.1\n"             /* 2: unknown key */
+        "gateway-mac = 01:00:5e:00:00:01\n"     /* 3: multicast */
+        "mtu = 100\n"                           /* 4: out of range */
+        "dns = 10.96.0.10, ten\n"               /* 5: bad item */
+        "node = hv2\n"                          /* 6: twice */
+        "ovn-nb = http://x\n"                   /* 7: not a remote */
+        "just words\n"                          /* 8: no '=' */
+        "run-dir = relative/path\n"             /* 9 */
+        "lease-time =\n"                        /* 10: empty */
+        "metrics-address = localhost\n"         /* 11: no port */
+        "subnet-gateway = 0.0.0.0\n";           /* 12 */
+    struct ovnmigd_config c;
+    struct ds errors = DS_EMPTY_INITIALIZER;
+
+    assert_int_equal(ovnmigd_config_parse("ovnmigd.conf", bad, strlen(bad),
+                                          &c, &errors), -EINVAL);
+    const char *e = ds_cstr(&errors);
+    static const char *expected[] = {
+        "ovnmigd.conf:2: unknown key \"gatway-ip\"",
+        "ovnmigd.conf:3: gateway-mac: \"01:00:5e:00:00:01\" is not a unicast",
+        "ovnmigd.conf:4: mtu: \"100\" is not a number from 576",
+        "ovnmigd.conf:5: dns:",
+        "ovnmigd.conf:6: node: given twice",
+        "ovnmigd.conf:7: ovn-nb:",
+        "ovnmigd.conf:8: expected \"key = value\"",
+        "ovnmigd.conf:9: run-dir:",
+        "ovnmigd.conf:10: lease-time: no value",
+        "ovnmigd.conf:11: metrics-address:",
+        "ovnmigd.conf:12: subnet-gateway:",
+        "required key \"cluster-db\" is missing",
+        "required key \"ovn-sb\" is missing",
+        "required key \"logical-switch\" is missing",
+    };
+    for (size_t i = 0; i < sizeof expected / sizeof *expected; i++) {
+        if (!strstr(e, expected[i])) {
+            fail_msg("missing \"%s\" in:\n%s", expected[i], e);
+        }
+    }
+    ovnmigd_config_destroy(&c);
+    ds_destroy(&errors);
+}
+
+static void
+test_hostile(void **state)
+{
+    struct ovnmigd_config c;
+    struct ds errors = DS_EMPTY_INITIALIZER;
+    static const char nul[] = "node = hv1\0extra\n";
+
+    assert_int_equal(ovnmigd_config_parse("f", nul, sizeof nul - 1, &c,
+                                          &errors), -EINVAL);
+    assert_non_null(strstr(ds_cstr(&errors), "f:1: line contains a NUL"));
+    ovnmigd_config_destroy(&c);
+
+    struct ds long_line = DS_EMPTY_INITIALIZER;
+    ds_put_cstr(&long_line, "domain = ");
+    for (int i = 0; i < 5000; i++) {
+        ds_put_char(&long_line, 'a');
+    }
+    ds_clear(&errors);
+    assert_int_equal(ovnmigd_config_parse("f", long_line.string,
+                                          long_line.length, &c, &errors),
+                     -EINVAL);
+    assert_non_null(strstr(ds_cstr(&errors), "f:1: line longer"));
+    ovnmigd_config_destroy(&c);
+    ovnmigd_config_destroy(NULL);
+    ds_destroy(&long_line);
+    ds_destroy(&errors);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_full),
+        cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_hostile),
+    };
+    return cmocka_run_group_tests_name("ovnmigd-config", tests, NULL, NULL);
+}
