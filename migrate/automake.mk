@@ -2,6 +2,8 @@
 # ovnmigd's VM lifecycle.
 noinst_LIBRARIES += migrate/libmigrate.a
 migrate_libmigrate_a_SOURCES = \
+	migrate/monitor.c \
+	migrate/monitor.h \
 	migrate/policy.c \
 	migrate/policy.h \
 	migrate/qemu-vm.c \
@@ -42,3 +44,14 @@ tests_test_qemu_vm_asan_LDFLAGS = $(SAN_CFLAGS)
 tests_test_qemu_vm_asan_LDADD = $(tests_test_qemu_vm_LDADD)
 tests_vm_ctl_SOURCES = tests/vm-ctl.c
 tests_vm_ctl_LDADD = migrate/libmigrate.a $(EVENT_LIBS) $(OVS_LIBS)
+
+check_PROGRAMS += tests/test-monitor tests/test-monitor-asan
+UNIT_TESTS += tests/test-monitor tests/test-monitor-asan
+tests_test_monitor_SOURCES = tests/test-monitor.c migrate/monitor.c \
+	migrate/monitor.h migrate/policy.c lib/quantity.c
+tests_test_monitor_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_monitor_LDADD = $(CMOCKA_LIBS) $(OVS_LIBS)
+tests_test_monitor_asan_SOURCES = $(tests_test_monitor_SOURCES)
+tests_test_monitor_asan_CFLAGS = $(tests_test_monitor_CFLAGS) $(SAN_CFLAGS)
+tests_test_monitor_asan_LDFLAGS = $(SAN_CFLAGS)
+tests_test_monitor_asan_LDADD = $(tests_test_monitor_LDADD)
