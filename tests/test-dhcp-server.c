@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "dhcp.h"
+#include "dhcpd/dhcp-io.h"
 #include "dhcpd/dhcp-options.h"
 #include "dhcpd/dhcp-server.h"
 #include "lib/packet.h"
@@ -1070,6 +1071,69 @@ test_server_id_configurable(void **state)
                      IP(169, 254, 0, 9));
 }
 
+/* ------------------------------------------------------------ parsing */
+
+static void
+test_binding_parse(void **state)
+{
+    struct dhcp_binding_config cfg;
+    struct ds error = DS_EMPTY_INITIALIZER;
+    const char *ifname = NULL;
+    char s[] = "52:54:00:12:34:56,10.100.0.5/24,hostname=vm1,"
+               "dns=10.96.0.10,dns=8.8.8.8,domain=cluster.local,"
+               "search=svc.cluster.local,search=cluster.local,mtu=1400,"
+               "route=10.200.0.0/16@10.100.0.1,gateway=169.254.1.1,"
+               "server-id=169.254.0.9,lease=3600,interface=veth0";
+    assert_int_equal(dhcp_binding_config_parse(&cfg, s, &ifname, &error), 0);
+    assert_true(eth_addr_equals(cfg.mac, vm_mac));
+    assert_int_equal(cfg.address, VM_IP);
+    assert_int_equal(cfg.plen, 24);
+    assert_string_equal(cfg.hostname, "vm1");
+    assert_int_equal(cfg.n_dns, 2);
+    assert_int_equal(cfg.dns[1], IP(8, 8, 8, 8));
+    assert_string_equal(cfg.domain_name, "cluster.local");
+    assert_int_equal(cfg.n_search, 2);
+    assert_string_equal(cfg.search[1], "cluster.local");
+    assert_int_equal(cfg.mtu, 1400);
+    assert_int_equal(cfg.n_routes, 1);
+    assert_int_equal(cfg.routes[0].dst, IP(10, 200, 0, 0));
+    assert_int_equal(cfg.routes[0].plen, 16);
+    assert_int_equal(cfg.routes[0].router, IP(10, 100, 0, 1));
+    assert_int_equal(cfg.server_id, IP(169, 254, 0, 9));
+    assert_int_equal(cfg.lease_time, 3600);
+    assert_string_equal(ifname, "veth0");
+
+    /* Defaults. */
+    char s2[] = "52:54:00:12:34:56,10.100.0.5/32";
+    assert_int_equal(dhcp_binding_config_parse(&cfg, s2, NULL, &error), 0);
+    assert_int_equal(cfg.gateway, GW_IP);
+    assert_int_equal(cfg.server_id, GW_IP);
+    assert_int_equal(cfg.lease_time, 999 * 86400);
+    assert_null(cfg.hostname);
+
+    static const char *const bad[] = {
+        "", "52:54:00:12:34:56", "52:54:00:12:34,10.0.0.1/24",
+        "52:54:00:12:34:56,10.0.0.1", "52:54:00:12:34:56,10.0.0.1/33",
+        "52:54:00:12:34:56,10.0.0.1/24,mtu=x",
+        "52:54:00:12:34:56,10.0.0.1/24,mtu=70000",
+        "52:54:00:12:34:56,10.0.0.1/24,lease=-1",
+        "52:54:00:12:34:56,10.0.0.1/24,dns=1.2.3",
+        "52:54:00:12:34:56,10.0.0.1/24,route=10.0.0.0/8",
+        "52:54:00:12:34:56,10.0.0.1/24,colour=blue",
+        "52:54:00:12:34:56,10.0.0.1/24,hostname",
+        "52:54:00:12:34:56,10.0.0.1/24,interface=eth0",
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+        char *copy = xstrdup(bad[i]);
+        ds_clear(&error);
+        assert_int_equal(dhcp_binding_config_parse(&cfg, copy, NULL, &error),
+                         -EINVAL);
+        assert_true(error.length > 0);
+        free(copy);
+    }
+    ds_destroy(&error);
+}
+
 /* ------------------------------------------------------------ bad input */
 
 static void
@@ -1331,6 +1395,7 @@ main(void)
         cmocka_unit_test(test_put_option_splits),
         cmocka_unit_test(test_binding_validation),
         T(test_server_id_configurable),
+        cmocka_unit_test(test_binding_parse),
         T(test_bad_requests),
         T(test_bad_frames),
         cmocka_unit_test(test_counter_names),
