@@ -393,13 +393,9 @@ print_counters(const struct proxy *p)
     arpp_io_get_counters(p->io, &c, &s);
 
     struct json *pktio = json_object_create();
-    add_counter(pktio, "rx-frames", s.rx_frames);
-    add_counter(pktio, "rx-not-a-port", s.rx_not_a_port);
-    add_counter(pktio, "rx-outgoing", s.rx_outgoing);
-    add_counter(pktio, "rx-truncated", s.rx_truncated);
-    add_counter(pktio, "rx-kernel-drops", s.rx_kernel_drops);
-    add_counter(pktio, "tx-frames", s.tx_frames);
-    add_counter(pktio, "tx-errors", s.tx_errors);
+#define PKTIO_STAT(MEMBER, NAME) add_counter(pktio, NAME, s.MEMBER);
+    PKTIO_STATS
+#undef PKTIO_STAT
 
     struct json *top = json_object_create();
     add_counter(top, "ports", arpp_io_n_ports(p->io));

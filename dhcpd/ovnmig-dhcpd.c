@@ -401,12 +401,14 @@ print_counters(const struct server *s)
     struct ds dhcp = DS_EMPTY_INITIALIZER;
     dhcp_counters_format(&c, &dhcp, s->opts->json);
     static const char *const pktio_names[] = {
-        "rx-frames", "rx-not-a-port", "rx-outgoing", "rx-truncated",
-        "rx-kernel-drops", "tx-frames", "tx-errors",
+#define PKTIO_STAT(MEMBER, NAME) NAME,
+        PKTIO_STATS
+#undef PKTIO_STAT
     };
     const uint64_t pktio_values[] = {
-        p.rx_frames, p.rx_not_a_port, p.rx_outgoing, p.rx_truncated,
-        p.rx_kernel_drops, p.tx_frames, p.tx_errors,
+#define PKTIO_STAT(MEMBER, NAME) p.MEMBER,
+        PKTIO_STATS
+#undef PKTIO_STAT
     };
     if (s->opts->json) {
         ds_chomp(&dhcp, '\n');

@@ -8,6 +8,13 @@
  * that into the port's 'aux'.  So the cost of a port is one hmap node, not
  * a socket and a ring; the socket's receive buffer is shared by all ports.
  *
+ * A frame whose checksum the sender left to offload (a kernel socket on a
+ * veth with TX checksumming on) arrives with only the pseudo-header sum in
+ * its checksum field.  The socket runs with PACKET_VNET_HDR, so the kernel
+ * says which frames those are and where their checksum goes, and pktio
+ * finishes it as the kernel itself would (skb_checksum_help()): the
+ * protocol cores always see complete checksums and can verify them.
+ *
  * Replies leave through the same socket, addressed by interface index.
  * PACKET_IGNORE_OUTGOING keeps them (and anything else the host sends) from
  * coming back to us; frames that still arrive marked outgoing are counted
@@ -21,6 +28,7 @@
 #include <linux/filter.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
+#include <linux/virtio_net.h>
 #include <net/if.h>
 #include <pcap/pcap.h>
 #include <stdbool.h>
@@ -29,6 +37,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "csum.h"
 #include "hash.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/hmap.h"
@@ -67,9 +76,11 @@ struct pktio {
     struct hmap ports;
     struct pktio_stats stats;
 
-    /* Receive buffers for one recvmmsg() batch. */
+    /* Receive buffers for one recvmmsg() batch: the kernel's virtio-net
+     * header, then the frame. */
     struct mmsghdr msgs[PKTIO_BATCH];
-    struct iovec iovs[PKTIO_BATCH];
+    struct iovec iovs[PKTIO_BATCH][2];
+    struct virtio_net_hdr vnet[PKTIO_BATCH];
     struct sockaddr_ll addrs[PKTIO_BATCH];
     union {
         struct cmsghdr align;
@@ -158,6 +169,10 @@ open_socket(unsigned int protocols)
                              sizeof one)) {
         error = -errno;
     }
+    if (!error && setsockopt(fd, SOL_PACKET, PACKET_VNET_HDR, &one,
+                             sizeof one)) {
+        error = -errno;
+    }
     if (!error
         && setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one,
                       sizeof one)) {
@@ -208,8 +223,10 @@ pktio_create(struct event_base *base, unsigned int protocols,
     p->aux = aux;
     hmap_init(&p->ports);
     for (size_t i = 0; i < PKTIO_BATCH; i++) {
-        p->iovs[i].iov_base = p->frames[i] + PKTIO_HEADROOM;
-        p->iovs[i].iov_len = PKTIO_FRAME_MAX;
+        p->iovs[i][0].iov_base = &p->vnet[i];
+        p->iovs[i][0].iov_len = sizeof p->vnet[i];
+        p->iovs[i][1].iov_base = p->frames[i] + PKTIO_HEADROOM;
+        p->iovs[i][1].iov_len = PKTIO_FRAME_MAX;
     }
     p->ev = event_new(base, fd, EV_READ | EV_PERSIST, pktio_on_readable, p);
     if (!p->ev || event_add(p->ev, NULL)) {
@@ -321,6 +338,26 @@ restore_vlan_tag(uint8_t *slot, size_t *size, const struct msghdr *msg)
     return frame;
 }
 
+/* Finishes the checksum of a frame sent with checksum offload: the kernel
+ * left the pseudo-header sum at csum_start + csum_offset, to be completed
+ * over everything from csum_start on (virtio-net's contract).  Returns
+ * false if the header points outside the frame. */
+static bool
+complete_checksum(const struct virtio_net_hdr *vnet, uint8_t *frame,
+                  size_t size)
+{
+    size_t start = vnet->csum_start, field = start + vnet->csum_offset;
+    if (start >= size || field + 2 > size) {
+        return false;
+    }
+    ovs_be16 sum = csum(frame + start, size - start);
+    if (!sum) {
+        sum = htons(0xffff);    /* As the kernel sends a computed zero. */
+    }
+    memcpy(frame + field, &sum, sizeof sum);
+    return true;
+}
+
 static void
 deliver(struct pktio *p, size_t i)
 {
@@ -345,7 +382,19 @@ deliver(struct pktio *p, size_t i)
                     sll->sll_ifindex);
         return;
     }
-    size_t size = m->msg_len;
+    if (m->msg_len < sizeof p->vnet[i]) {
+        p->stats.rx_truncated++;
+        return;
+    }
+    size_t size = m->msg_len - sizeof p->vnet[i];
+    if (p->vnet[i].flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
+        if (!complete_checksum(&p->vnet[i], p->frames[i] + PKTIO_HEADROOM,
+                               size)) {
+            p->stats.rx_truncated++;
+            return;
+        }
+        p->stats.rx_csum_completed++;
+    }
     const uint8_t *frame = restore_vlan_tag(p->frames[i], &size,
                                             &m->msg_hdr);
     p->stats.rx_frames++;
@@ -363,8 +412,8 @@ pktio_on_readable(evutil_socket_t fd, short what, void *p_)
             struct msghdr *h = &p->msgs[i].msg_hdr;
             h->msg_name = &p->addrs[i];
             h->msg_namelen = sizeof p->addrs[i];
-            h->msg_iov = &p->iovs[i];
-            h->msg_iovlen = 1;
+            h->msg_iov = p->iovs[i];
+            h->msg_iovlen = 2;
             h->msg_control = p->cmsgs[i].buf;
             h->msg_controllen = sizeof p->cmsgs[i].buf;
             h->msg_flags = 0;
@@ -398,8 +447,18 @@ pktio_send(struct pktio *p, int ifindex, const void *frame, size_t size)
         .sll_family = AF_PACKET,
         .sll_ifindex = ifindex,
     };
-    ssize_t n = sendto(p->fd, frame, size, 0, (struct sockaddr *) &sll,
-                       sizeof sll);
+    /* A zero virtio-net header: the frame is complete, nothing to
+     * offload. */
+    struct virtio_net_hdr vnet = { .flags = 0 };
+    struct iovec iov[2] = {
+        { .iov_base = &vnet, .iov_len = sizeof vnet },
+        { .iov_base = CONST_CAST(void *, frame), .iov_len = size },
+    };
+    struct msghdr msg = {
+        .msg_name = &sll, .msg_namelen = sizeof sll,
+        .msg_iov = iov, .msg_iovlen = 2,
+    };
+    ssize_t n = sendmsg(p->fd, &msg, 0);
     if (n < 0) {
         int error = errno;
         p->stats.tx_errors++;

@@ -37,14 +37,28 @@ enum pktio_protocol {
 typedef void pktio_rx_cb(void *aux, int ifindex, void *port_aux,
                          const uint8_t *frame, size_t size);
 
+/* The counters, each with the name tools print it under. */
+#define PKTIO_STATS                                                      \
+    /* Delivered to the callback. */                                    \
+    PKTIO_STAT(rx_frames, "rx-frames")                                  \
+    /* From an interface that is no VM port. */                         \
+    PKTIO_STAT(rx_not_a_port, "rx-not-a-port")                          \
+    /* Sent by this host: never answered. */                            \
+    PKTIO_STAT(rx_outgoing, "rx-outgoing")                              \
+    /* Longer than the receive buffer, or an offload header outside    \
+     * the frame. */                                                    \
+    PKTIO_STAT(rx_truncated, "rx-truncated")                            \
+    /* Checksum left to offload by the sender, finished by pktio. */    \
+    PKTIO_STAT(rx_csum_completed, "rx-csum-completed")                  \
+    /* Socket queue overflows (PACKET_STATISTICS). */                   \
+    PKTIO_STAT(rx_kernel_drops, "rx-kernel-drops")                      \
+    PKTIO_STAT(tx_frames, "tx-frames")                                  \
+    PKTIO_STAT(tx_errors, "tx-errors")
+
 struct pktio_stats {
-    uint64_t rx_frames;          /* Delivered to the callback. */
-    uint64_t rx_not_a_port;      /* From an interface that is no VM port. */
-    uint64_t rx_outgoing;        /* Sent by this host: never answered. */
-    uint64_t rx_truncated;       /* Longer than the receive buffer. */
-    uint64_t rx_kernel_drops;    /* Socket queue overflows (PACKET_STATISTICS). */
-    uint64_t tx_frames;
-    uint64_t tx_errors;
+#define PKTIO_STAT(MEMBER, NAME) uint64_t MEMBER;
+    PKTIO_STATS
+#undef PKTIO_STAT
 };
 
 /* Creates a pktio receiving 'protocols' (a set of enum pktio_protocol) on

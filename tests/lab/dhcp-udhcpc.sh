@@ -106,6 +106,12 @@ dhcp_stop "$CAPTURE_PID"
 # The renewal went to 169.254.1.1 at G, from the leased address.
 assert_match "renewal unicast to 169.254.1.1 / G" \
     "$VM_MAC > $G, .* $VM_IP\.68 > 169\.254\.1\.1\.67" "$(cat "$DHCP_CAPTURE")"
+# It left a kernel UDP socket with checksum offload on: the server saw it
+# only because lib/pktio finished that checksum.
+completed=$(dhcp_counter pktio-rx-csum-completed)
+[ "${completed:-0}" -ge 1 ] \
+    || fail "the renewal's checksum was not left to offload (pktio-rx-csum-completed ${completed:-0})"
+say "ok: renewal's offloaded checksum finished by pktio ($completed)"
 
 # ---------------------------------------------------------------- release
 say "udhcpc: release (SIGUSR2)"
