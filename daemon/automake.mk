@@ -48,3 +48,21 @@ tests_test_config_asan_SOURCES = $(tests_test_config_SOURCES)
 tests_test_config_asan_CFLAGS = $(tests_test_config_CFLAGS) $(SAN_CFLAGS)
 tests_test_config_asan_LDFLAGS = $(SAN_CFLAGS)
 tests_test_config_asan_LDADD = $(tests_test_config_LDADD)
+
+# ovnmigd, the node agent: the cluster DB client and the VM manager on a
+# libevent loop, with the control socket (docs/ovnmigd.8).
+sbin_PROGRAMS += daemon/ovnmigd
+daemon_ovnmigd_SOURCES = \
+	daemon/ovnmigd.c \
+	daemon/cluster-db.c \
+	daemon/cluster-db.h \
+	daemon/control.c \
+	daemon/control.h \
+	daemon/vm-manager.c \
+	daemon/vm-manager.h
+daemon_ovnmigd_CFLAGS = $(AM_CFLAGS) $(EVENT_CFLAGS)
+daemon_ovnmigd_LDADD = daemon/libovnmigd.a daemon/libplumbing.a \
+	daemon/libclusterdb.a migrate/libmigrate.a arpproxy/libarpproxy.a \
+	dhcpd/libdhcpd.a lib/libovnmig.a $(OVNHOOKS_LIBS) $(NL_LIBS) \
+	$(PCAP_LIBS) $(EVENT_LIBS) $(OVS_LIBS) -lpthread
+dist_man_MANS += docs/ovnmigd.8

@@ -1,0 +1,538 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * ovnmigd -- the node agent: runs the VMs the cluster database assigns to
+ * this node, wires their bridge-binding network, programs their OVN ports
+ * and serves their ARP and DHCP.  See docs/ovnmigd.8.
+ *
+ * One libevent loop on the main thread; the cluster DB and OVN clients
+ * each run their IDL in a thread of their own and talk to this one through
+ * descriptors it watches (docs/ovn-hooks.md).
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <event2/event.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arpproxy/arp-proxy-io.h"
+#include "command-line.h"
+#include "daemon.h"
+#include "daemon/cluster-db.h"
+#include "daemon/config.h"
+#include "daemon/control.h"
+#include "daemon/vm-manager.h"
+#include "dhcpd/dhcp-io.h"
+#include "fatal-signal.h"
+#include "openvswitch/dynamic-string.h"
+#include "openvswitch/json.h"
+#include "openvswitch/vlog.h"
+#include "ovn-hooks/ovn-hooks.h"
+#include "util.h"
+
+VLOG_DEFINE_THIS_MODULE(ovnmigd);
+
+struct ovnmigd {
+    struct ovnmigd_config cfg;
+    struct event_base *base;
+    struct arpp_io *arp;
+    struct dhcp_io *dhcp;
+    struct ovnhook *hooks;
+    struct cdb *cdb;
+    struct vmm *vmm;
+    struct ctl_server *ctl;
+};
+
+static char *config_file;
+
+static void
+usage(void)
+{
+    printf("%s: the ovnmig node agent\n"
+           "usage: %s --config FILE [OPTIONS]\n"
+           "\n"
+           "  --config FILE       configuration (see ovnmigd.conf(5))\n"
+           "  --check-config      check the configuration and exit\n",
+           program_name, program_name);
+    daemon_usage();
+    vlog_usage();
+    printf("\nOther options:\n"
+           "  -h, --help          display this help message\n"
+           "  -V, --version       display version information\n");
+    exit(EXIT_SUCCESS);
+}
+
+static void
+parse_options(int argc, char *argv[], bool *check_only)
+{
+    enum {
+        OPT_CONFIG = UCHAR_MAX + 1,
+        OPT_CHECK_CONFIG,
+        DAEMON_OPTION_ENUMS,
+        VLOG_OPTION_ENUMS,
+    };
+    static const struct option long_options[] = {
+        {"config", required_argument, NULL, OPT_CONFIG},
+        {"check-config", no_argument, NULL, OPT_CHECK_CONFIG},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        DAEMON_LONG_OPTIONS,
+        VLOG_LONG_OPTIONS,
+        {NULL, 0, NULL, 0},
+    };
+    char *short_options = ovs_cmdl_long_options_to_short_options(
+        long_options);
+
+    for (;;) {
+        int c = getopt_long(argc, argv, short_options, long_options, NULL);
+        if (c == -1) {
+            break;
+        }
+        switch (c) {
+        case OPT_CONFIG:
+            config_file = optarg;
+            break;
+        case OPT_CHECK_CONFIG:
+            *check_only = true;
+            break;
+        case 'h':
+            usage();
+            /* usage() exits. */
+            break;
+        case 'V':
+            printf("ovnmigd (ovnmig) %s\n", PACKAGE_VERSION);
+            exit(EXIT_SUCCESS);
+        DAEMON_OPTION_HANDLERS
+        VLOG_OPTION_HANDLERS
+        case '?':
+            exit(2);
+        default:
+            abort();
+        }
+    }
+    free(short_options);
+    if (optind < argc) {
+        ovs_fatal(0, "unexpected argument \"%s\" (use --help)", argv[optind]);
+    }
+    if (!config_file) {
+        ovs_fatal(0, "--config FILE is required (use --help)");
+    }
+}
+
+static int
+read_config(const char *path, struct ovnmigd_config *cfg)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "%s: %s\n", path, ovs_strerror(errno));
+        memset(cfg, 0, sizeof *cfg);
+        return -errno;
+    }
+    struct ds text = DS_EMPTY_INITIALIZER;
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0) {
+        ds_put_buffer(&text, buf, n);
+    }
+    fclose(f);
+
+    struct ds errors = DS_EMPTY_INITIALIZER;
+    int error = ovnmigd_config_parse(path, text.string ? text.string : "",
+                                     text.length, cfg, &errors);
+    if (error) {
+        fputs(ds_cstr(&errors), stderr);
+    }
+    ds_destroy(&errors);
+    ds_destroy(&text);
+    return error;
+}
+
+/* ------------------------------------------------------------ callbacks */
+
+static void
+on_hook_done(const struct ovnhook_result *r, void *d_)
+{
+    struct ovnmigd *d = d_;
+    if (!vmm_hook_done(d->vmm, r) && r->error) {
+        VLOG_WARN("%s %s: %s", ovnhook_op_name(r->op), r->port, r->message);
+    }
+}
+
+static void
+on_hook_connection(bool nb, bool sb, void *d_ OVS_UNUSED)
+{
+    VLOG_INFO("OVN Northbound %s, Southbound %s",
+              nb ? "connected" : "not connected",
+              sb ? "connected" : "not connected");
+}
+
+static void
+on_cdb_vms(const struct cdb_snapshot *snap, void *d_)
+{
+    struct ovnmigd *d = d_;
+    vmm_update(d->vmm, snap);
+}
+
+static void
+on_hook_fd(evutil_socket_t fd OVS_UNUSED, short what OVS_UNUSED, void *d_)
+{
+    struct ovnmigd *d = d_;
+    ovnhook_run(d->hooks);
+}
+
+static void
+on_cdb_fd(evutil_socket_t fd OVS_UNUSED, short what OVS_UNUSED, void *d_)
+{
+    struct ovnmigd *d = d_;
+    cdb_run(d->cdb);
+}
+
+static void
+on_tick(evutil_socket_t fd OVS_UNUSED, short what OVS_UNUSED, void *d_)
+{
+    struct ovnmigd *d = d_;
+    vmm_tick(d->vmm);
+}
+
+static void
+on_signal(evutil_socket_t sig, short what OVS_UNUSED, void *d_)
+{
+    struct ovnmigd *d = d_;
+    VLOG_INFO("signal %d: stopping (VMs keep running)", (int) sig);
+    event_base_loopbreak(d->base);
+}
+
+/* ------------------------------------------------------------ commands */
+
+static void
+cmd_vm_list(struct ctl_request *req, int argc, const char *argv[], void *d_)
+{
+    struct ovnmigd *d = d_;
+    bool json = ctl_take_flag(&argc, argv, "--json");
+    struct ds s = DS_EMPTY_INITIALIZER;
+    vmm_list(d->vmm, &s, json);
+    ctl_reply(req, ds_cstr(&s));
+    ds_destroy(&s);
+}
+
+static void
+show_done(void *req_, bool ok, const char *body)
+{
+    struct ctl_request *req = req_;
+    if (ok) {
+        ctl_reply(req, body);
+    } else {
+        ctl_reply_error(req, body);
+    }
+}
+
+static void
+cmd_vm_show(struct ctl_request *req, int argc, const char *argv[], void *d_)
+{
+    struct ovnmigd *d = d_;
+    bool json = ctl_take_flag(&argc, argv, "--json");
+    if (argc < 2 || argc > 3) {
+        ctl_reply_error(req, "usage: vm/show NAME [NAMESPACE] [--json]");
+        return;
+    }
+    vmm_show(d->vmm, argv[1], argc > 2 ? argv[2] : "default", json,
+             show_done, req);
+}
+
+static void
+put_counter(struct ds *s, struct json *o, const char *name, uint64_t value)
+{
+    if (o) {
+        json_object_put(o, name, json_integer_create(value));
+    } else {
+        ds_put_format(s, "%s %"PRIu64"\n", name, value);
+    }
+}
+
+static void
+cmd_counters_show(struct ctl_request *req, int argc, const char *argv[],
+                  void *d_)
+{
+    struct ovnmigd *d = d_;
+    bool json = ctl_take_flag(&argc, argv, "--json");
+    struct ds s = DS_EMPTY_INITIALIZER;
+    struct json *root = json ? json_object_create() : NULL;
+    struct json *o;
+
+    /* The daemon's own. */
+    struct vmm_stats vs;
+    vmm_get_stats(d->vmm, &vs);
+    o = json ? json_object_create() : NULL;
+    if (!json) {
+        ds_put_cstr(&s, "[vms]\n");
+    }
+#define VMM_STAT(MEMBER, NAME) put_counter(&s, o, NAME, vs.MEMBER);
+    VMM_STATS
+#undef VMM_STAT
+    if (json) {
+        json_object_put(root, "vms", o);
+    }
+
+    struct cdb_stats cs;
+    cdb_get_stats(d->cdb, &cs);
+    o = json ? json_object_create() : NULL;
+    if (!json) {
+        ds_put_cstr(&s, "[cluster-db]\n");
+    }
+    put_counter(&s, o, "connected", cs.connected);
+    put_counter(&s, o, "snapshots", cs.snapshots);
+    put_counter(&s, o, "heartbeats", cs.heartbeats);
+    put_counter(&s, o, "status-writes", cs.status_writes);
+    put_counter(&s, o, "txn-committed", cs.txn_committed);
+    put_counter(&s, o, "txn-failed", cs.txn_failed);
+    put_counter(&s, o, "reconnects", cs.reconnects);
+    put_counter(&s, o, "vms", cs.vms);
+    if (json) {
+        json_object_put(root, "cluster-db", o);
+    }
+
+    struct ovnhook_stats hs;
+    ovnhook_get_stats(d->hooks, &hs);
+    o = json ? json_object_create() : NULL;
+    if (!json) {
+        ds_put_cstr(&s, "[ovn]\n");
+    }
+    put_counter(&s, o, "nb-connected", hs.nb_connected);
+    put_counter(&s, o, "sb-connected", hs.sb_connected);
+    put_counter(&s, o, "queued", hs.queued);
+    put_counter(&s, o, "watched", hs.watched);
+    put_counter(&s, o, "requests", hs.requests);
+    put_counter(&s, o, "rejected-full", hs.rejected_full);
+    put_counter(&s, o, "txn-committed", hs.txn_committed);
+    put_counter(&s, o, "txn-unchanged", hs.txn_unchanged);
+    put_counter(&s, o, "txn-retried", hs.txn_retried);
+    put_counter(&s, o, "txn-failed", hs.txn_failed);
+    put_counter(&s, o, "done-ok", hs.done_ok);
+    put_counter(&s, o, "done-error", hs.done_error);
+    put_counter(&s, o, "timeouts", hs.timeouts);
+    put_counter(&s, o, "nb-reconnects", hs.nb_reconnects);
+    if (json) {
+        json_object_put(root, "ovn", o);
+    }
+
+    struct arpp_counters ac;
+    struct pktio_stats ap;
+    arpp_io_get_counters(d->arp, &ac, &ap);
+    o = json ? json_object_create() : NULL;
+    if (!json) {
+        ds_put_cstr(&s, "[arp]\n");
+    }
+    for (int i = 0; i < ARPP_N_VERDICTS; i++) {
+        put_counter(&s, o, arpp_verdict_name(i), ac.n[i]);
+    }
+    put_counter(&s, o, "rx-frames", ap.rx_frames);
+    put_counter(&s, o, "tx-frames", ap.tx_frames);
+    put_counter(&s, o, "tx-errors", ap.tx_errors);
+    put_counter(&s, o, "ports", arpp_io_n_ports(d->arp));
+    if (json) {
+        json_object_put(root, "arp", o);
+    }
+
+    struct dhcp_counters dc;
+    struct pktio_stats dp;
+    dhcp_io_get_counters(d->dhcp, &dc, &dp);
+    if (json) {
+        struct ds tmp = DS_EMPTY_INITIALIZER;
+        dhcp_counters_format(&dc, &tmp, true);
+        struct json *dj = json_from_string(ds_cstr(&tmp));
+        ds_destroy(&tmp);
+        if (dj->type != JSON_OBJECT) {
+            json_destroy(dj);
+            dj = json_object_create();
+        }
+        put_counter(&s, dj, "rx-frames", dp.rx_frames);
+        put_counter(&s, dj, "tx-frames", dp.tx_frames);
+        put_counter(&s, dj, "ports", dhcp_io_n_ports(d->dhcp));
+        put_counter(&s, dj, "bindings", dhcp_io_n_bindings(d->dhcp));
+        json_object_put(root, "dhcp", dj);
+    } else {
+        ds_put_cstr(&s, "[dhcp]\n");
+        dhcp_counters_format(&dc, &s, false);
+        if (s.length && s.string[s.length - 1] != '\n') {
+            ds_put_char(&s, '\n');
+        }
+        put_counter(&s, NULL, "rx-frames", dp.rx_frames);
+        put_counter(&s, NULL, "tx-frames", dp.tx_frames);
+        put_counter(&s, NULL, "ports", dhcp_io_n_ports(d->dhcp));
+        put_counter(&s, NULL, "bindings", dhcp_io_n_bindings(d->dhcp));
+    }
+
+    if (json) {
+        char *text = json_to_string(root, JSSF_SORT);
+        ds_put_format(&s, "%s\n", text);
+        free(text);
+        json_destroy(root);
+    }
+    ctl_reply(req, ds_cstr(&s));
+    ds_destroy(&s);
+}
+
+static void
+cmd_exit(struct ctl_request *req, int argc OVS_UNUSED,
+         const char *argv[] OVS_UNUSED, void *d_)
+{
+    struct ovnmigd *d = d_;
+    VLOG_INFO("exit requested on the control socket (VMs keep running)");
+    ctl_reply(req, "");
+    /* Let the reply go out first. */
+    struct timeval tv = { 0, 100 * 1000 };
+    event_base_loopexit(d->base, &tv);
+}
+
+static void
+cmd_version(struct ctl_request *req, int argc OVS_UNUSED,
+            const char *argv[] OVS_UNUSED, void *d_ OVS_UNUSED)
+{
+    ctl_reply(req, "ovnmigd (ovnmig) " PACKAGE_VERSION "\n");
+}
+
+/* ------------------------------------------------------------ main */
+
+int
+main(int argc, char *argv[])
+{
+    struct ovnmigd d = { .base = NULL };
+    bool check_only = false;
+
+    /* OVS process-wide setup, before any thread (docs/ovn-hooks.md). */
+    set_program_name(argv[0]);
+    fatal_ignore_sigpipe();
+    fatal_signal_init();
+    vlog_set_levels(NULL, VLF_CONSOLE, VLL_WARN);
+    vlog_set_levels(NULL, VLF_FILE, VLL_INFO);
+    parse_options(argc, argv, &check_only);
+
+    if (read_config(config_file, &d.cfg)) {
+        ovnmigd_config_destroy(&d.cfg);
+        return EXIT_FAILURE;
+    }
+    if (check_only) {
+        ovnmigd_config_destroy(&d.cfg);
+        return EXIT_SUCCESS;
+    }
+
+    daemonize_start(false);
+
+    d.base = event_base_new();
+    if (!d.base) {
+        ovs_fatal(0, "event_base_new failed");
+    }
+    int error = arpp_io_create(d.base, &d.arp);
+    if (error) {
+        ovs_fatal(-error, "ARP proxy (needs CAP_NET_RAW)");
+    }
+    struct dhcp_server_config dcfg = {
+        .server_mac = d.cfg.gateway_mac,
+        .allow_relay = false,
+    };
+    error = dhcp_io_create(d.base, &dcfg, &d.dhcp);
+    if (error) {
+        ovs_fatal(-error, "DHCP server (needs CAP_NET_RAW)");
+    }
+
+    char gw[INET_ADDRSTRLEN], subnet_gw[INET_ADDRSTRLEN];
+    struct ovnhook_options hopts = {
+        .nb_remote = d.cfg.ovn_nb,
+        .sb_remote = d.cfg.ovn_sb,
+        .chassis = d.cfg.chassis,
+        .switch_name = d.cfg.logical_switch,
+        .cb = {
+            .done = on_hook_done,
+            .connection = on_hook_connection,
+            .aux = &d,
+        },
+    };
+    snprintf(gw, sizeof gw, IP_FMT, IP_ARGS(d.cfg.gateway_ip));
+    hopts.gateways[hopts.n_gateways++] = gw;
+    if (d.cfg.subnet_gateway) {
+        snprintf(subnet_gw, sizeof subnet_gw, IP_FMT,
+                 IP_ARGS(d.cfg.subnet_gateway));
+        hopts.gateways[hopts.n_gateways++] = subnet_gw;
+    }
+    d.hooks = ovnhook_create(&hopts);
+    if (!d.hooks) {
+        ovs_fatal(errno, "OVN client");
+    }
+
+    struct cdb_options copts = {
+        .remote = d.cfg.cluster_db,
+        .node = d.cfg.node,
+        .chassis = d.cfg.chassis,
+        .cb = { .vms = on_cdb_vms, .aux = &d },
+    };
+    d.cdb = cdb_create(&copts);
+    if (!d.cdb) {
+        ovs_fatal(errno, "cluster DB client");
+    }
+
+    struct vmm_options vopts = {
+        .cfg = &d.cfg,
+        .hooks = d.hooks,
+        .arp = d.arp,
+        .dhcp = d.dhcp,
+        .cdb = d.cdb,
+        .qemu = getenv("OVNMIGD_QEMU"),
+    };
+    d.vmm = vmm_create(&vopts);
+
+    error = ctl_server_create(d.base, d.cfg.control_socket, &d.ctl);
+    if (error) {
+        ovs_fatal(-error, "control socket %s", d.cfg.control_socket);
+    }
+    ctl_command_register(d.ctl, "vm/list", "[--json]", 0, 1, cmd_vm_list,
+                         &d);
+    ctl_command_register(d.ctl, "vm/show", "NAME [NAMESPACE] [--json]", 1,
+                         3, cmd_vm_show, &d);
+    ctl_command_register(d.ctl, "counters/show", "[--json]", 0, 1,
+                         cmd_counters_show, &d);
+    ctl_command_register(d.ctl, "exit", "", 0, 0, cmd_exit, &d);
+    ctl_command_register(d.ctl, "version", "", 0, 0, cmd_version, &d);
+
+    struct event *hook_ev = event_new(d.base, ovnhook_get_fd(d.hooks),
+                                      EV_READ | EV_PERSIST, on_hook_fd, &d);
+    struct event *cdb_ev = event_new(d.base, cdb_get_fd(d.cdb),
+                                     EV_READ | EV_PERSIST, on_cdb_fd, &d);
+    struct event *tick_ev = event_new(d.base, -1, EV_PERSIST, on_tick, &d);
+    /* After fatal_signal_init(): libevent's handlers win. */
+    struct event *term_ev = evsignal_new(d.base, SIGTERM, on_signal, &d);
+    struct event *int_ev = evsignal_new(d.base, SIGINT, on_signal, &d);
+    struct timeval one_second = { 1, 0 };
+    event_add(hook_ev, NULL);
+    event_add(cdb_ev, NULL);
+    event_add(tick_ev, &one_second);
+    event_add(term_ev, NULL);
+    event_add(int_ev, NULL);
+
+    VLOG_INFO("node %s (chassis %s): cluster DB %s, OVN NB %s, control "
+              "socket %s", d.cfg.node, d.cfg.chassis, d.cfg.cluster_db,
+              d.cfg.ovn_nb, d.cfg.control_socket);
+    daemonize_complete();
+
+    event_base_dispatch(d.base);
+
+    /* A graceful stop: VMs, plumbing and OVN ports stay as they are. */
+    event_free(hook_ev);
+    event_free(cdb_ev);
+    event_free(tick_ev);
+    event_free(term_ev);
+    event_free(int_ev);
+    ctl_server_destroy(d.ctl);
+    vmm_destroy(d.vmm);
+    cdb_destroy(d.cdb);
+    ovnhook_destroy(d.hooks);
+    dhcp_io_destroy(d.dhcp);
+    arpp_io_destroy(d.arp);
+    event_base_free(d.base);
+    ovnmigd_config_destroy(&d.cfg);
+    VLOG_INFO("stopped");
+    return EXIT_SUCCESS;
+}

@@ -1,0 +1,1148 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * vm-manager.c -- reconciles this node's VMs with the cluster database
+ * (see vm-manager.h).
+ */
+#include <config.h>
+#include "daemon/vm-manager.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "arpproxy/arp-proxy-io.h"
+#include "daemon/cluster-db.h"
+#include "daemon/config.h"
+#include "daemon/plumbing.h"
+#include "dhcpd/dhcp-io.h"
+#include "migrate/qemu-vm.h"
+#include "openvswitch/dynamic-string.h"
+#include "openvswitch/hmap.h"
+#include "openvswitch/json.h"
+#include "openvswitch/vlog.h"
+#include "ovn-hooks/ovn-hooks.h"
+#include "packets.h"
+#include "svec.h"
+#include "timeval.h"
+#include "util.h"
+
+VLOG_DEFINE_THIS_MODULE(vm_manager);
+
+static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 20);
+
+/* A VM whose setup failed for a reason that may go away (netlink, QEMU,
+ * OVN) is tried again after this long. */
+#define RETRY_MS 10000
+/* QEMU gets this long to stop on SIGTERM before SIGKILL. */
+#define QEMU_STOP_GRACE_MS 3000
+
+enum lsp_state { LSP_NONE, LSP_PENDING, LSP_OK, LSP_FAILED };
+
+struct vm {
+    struct hmap_node hmap_node;         /* In vmm's 'vms', by port. */
+    char port[OVNHOOK_PORT_NAME_MAX];   /* "<vm>.<namespace>" */
+    struct cdb_vm *spec;        /* Wanted; NULL: being torn down. */
+    char *run_dir;
+    struct plumb_spec plumb;
+
+    /* Parsed from 'spec'. */
+    struct eth_addr mac;
+    ovs_be32 ip;
+    unsigned int plen;
+
+    bool plumbed, arp_on, dhcp_on;
+    enum lsp_state lsp;
+    uint64_t lsp_cookie;
+    bool lsp_again;             /* Spec changed while a port_set ran. */
+    bool lsp_dirty;             /* Spec changed: port_set again. */
+    bool setup_failed;          /* A local step failed: 'reason' says. */
+    char lsp_error[OVNHOOK_MESSAGE_MAX];
+    pid_t qemu_pid;
+    bool qemu_adopted;          /* Found running, not started by us. */
+    bool qemu_exited;           /* Was running, is gone: not restarted. */
+
+    const char *phase;          /* Pending, Running, Failed, Terminating */
+    char *reason;               /* Why not Running, or NULL. */
+    bool spec_error;            /* 'reason' is the spec's fault. */
+    long long int retry_at;     /* 0: no retry scheduled */
+    struct smap status_sent;
+    bool status_valid;          /* 'status_sent' was sent */
+};
+
+enum op_kind { OP_SET, OP_TEARDOWN_GET, OP_TEARDOWN_DEL, OP_SHOW };
+
+struct op {
+    struct hmap_node hmap_node;         /* In vmm's 'ops', by cookie. */
+    uint64_t cookie;
+    enum op_kind kind;
+    char port[OVNHOOK_PORT_NAME_MAX];
+    vmm_show_cb *show_cb;
+    void *show_aux;
+    bool show_json;
+};
+
+struct vmm {
+    const struct ovnmigd_config *cfg;
+    struct ovnhook *hooks;
+    struct arpp_io *arp;
+    struct dhcp_io *dhcp;
+    struct cdb *cdb;
+    char *qemu;
+    char *vms_dir;              /* <run_dir>/vms */
+    struct hmap vms;
+    struct hmap ops;
+    uint64_t next_cookie;
+    bool orphans_checked;
+    struct vmm_stats stats;
+};
+
+static void reconcile(struct vmm *, struct vm *);
+static void teardown(struct vmm *, struct vm *);
+
+/* ------------------------------------------------------------ helpers */
+
+static uint32_t
+port_hash(const char *port)
+{
+    return hash_string(port, 0);
+}
+
+static struct vm *
+vm_find(const struct vmm *vmm, const char *port)
+{
+    struct vm *vm;
+    HMAP_FOR_EACH_WITH_HASH (vm, hmap_node, port_hash(port), &vmm->vms) {
+        if (!strcmp(vm->port, port)) {
+            return vm;
+        }
+    }
+    return NULL;
+}
+
+static struct vm *
+vm_new(struct vmm *vmm, const char *port)
+{
+    struct vm *vm = xzalloc(sizeof *vm);
+    ovs_strzcpy(vm->port, port, sizeof vm->port);
+    vm->run_dir = xasprintf("%s/%s", vmm->vms_dir, port);
+    plumb_spec_init(&vm->plumb, vmm->cfg->netns_prefix, port, vmm->cfg->mtu);
+    vm->phase = "Pending";
+    smap_init(&vm->status_sent);
+    hmap_insert(&vmm->vms, &vm->hmap_node, port_hash(port));
+    return vm;
+}
+
+static void
+vm_free(struct vmm *vmm, struct vm *vm)
+{
+    hmap_remove(&vmm->vms, &vm->hmap_node);
+    cdb_vm_destroy(vm->spec);
+    free(vm->run_dir);
+    free(vm->reason);
+    smap_destroy(&vm->status_sent);
+    free(vm);
+}
+
+static struct op *
+op_new(struct vmm *vmm, enum op_kind kind, const char *port)
+{
+    struct op *op = xzalloc(sizeof *op);
+    op->cookie = ++vmm->next_cookie;
+    op->kind = kind;
+    ovs_strzcpy(op->port, port, sizeof op->port);
+    hmap_insert(&vmm->ops, &op->hmap_node, hash_uint64(op->cookie));
+    return op;
+}
+
+static struct op *
+op_take(struct vmm *vmm, uint64_t cookie)
+{
+    struct op *op;
+    HMAP_FOR_EACH_WITH_HASH (op, hmap_node, hash_uint64(cookie), &vmm->ops) {
+        if (op->cookie == cookie) {
+            hmap_remove(&vmm->ops, &op->hmap_node);
+            return op;
+        }
+    }
+    return NULL;
+}
+
+static void
+set_phase(struct vm *vm, const char *phase, const char *reason)
+{
+    vm->phase = phase;
+    free(vm->reason);
+    vm->reason = reason ? xstrdup(reason) : NULL;
+}
+
+static void
+fail(struct vm *vm, bool retry, const char *format, ...)
+    OVS_PRINTF_FORMAT(3, 4);
+
+static void
+fail(struct vm *vm, bool retry, const char *format, ...)
+{
+    va_list args;
+    va_start(args, format);
+    char *reason = xvasprintf(format, args);
+    va_end(args);
+    if (!vm->reason || strcmp(vm->reason, reason)) {
+        VLOG_WARN_RL(&rl, "%s: %s", vm->port, reason);
+    }
+    set_phase(vm, "Failed", reason);
+    free(reason);
+    vm->retry_at = retry ? time_msec() + RETRY_MS : 0;
+}
+
+static bool
+migratable(const struct cdb_vm *spec)
+{
+    return smap_get(&spec->annotations, VMM_MIGRATABLE_ANNOTATION) != NULL;
+}
+
+/* Writes the status column if it changed since it was last written. */
+static void
+publish_status(struct vmm *vmm, struct vm *vm)
+{
+    if (!vm->spec) {
+        return;
+    }
+    struct smap st = SMAP_INITIALIZER(&st);
+    smap_add(&st, "phase", vm->phase);
+    if (vm->reason) {
+        smap_add(&st, "reason", vm->reason);
+    }
+    smap_add(&st, "node", vmm->cfg->node);
+    if (migratable(vm->spec)) {
+        smap_add(&st, "liveMigratable", "true");
+    } else {
+        smap_add(&st, "liveMigratable", "false");
+        smap_add(&st, "liveMigratableReason",
+                 "InterfaceNotLiveMigratable: bridge binding on the pod "
+                 "network needs the annotation "
+                 VMM_MIGRATABLE_ANNOTATION);
+    }
+    if (vm->qemu_pid) {
+        smap_add_format(&st, "qemuPid", "%ld", (long) vm->qemu_pid);
+    }
+    smap_add(&st, "lsp", vm->port);
+    smap_add(&st, "netns", vm->plumb.netns);
+    smap_add(&st, "interface", vm->plumb.node_if);
+
+    if (!vm->status_valid || !smap_equal(&st, &vm->status_sent)) {
+        cdb_set_status(vmm->cdb, vm->spec->name, vm->spec->namespace, &st);
+        smap_destroy(&vm->status_sent);
+        smap_clone(&vm->status_sent, &st);
+        vm->status_valid = true;
+        vmm->stats.status_updates++;
+    }
+    smap_destroy(&st);
+}
+
+/* ------------------------------------------------------------ setup */
+
+/* Checks 'spec' and parses its addresses into 'vm'.  Returns NULL or why
+ * the VM cannot run (the caller frees it). */
+static char *
+check_spec(struct vm *vm, const struct cdb_vm *spec)
+{
+    if (!eth_addr_from_string(spec->mac, &vm->mac)
+        || eth_addr_is_multicast(vm->mac) || eth_addr_is_zero(vm->mac)) {
+        return xasprintf("mac \"%s\" is not a unicast MAC address",
+                         spec->mac);
+    }
+    if (!spec->ipv4 || !strchr(spec->ipv4, '/')) {
+        return xstrdup("no IPv4 address A.B.C.D/P");
+    }
+    char *error = ip_parse_cidr(spec->ipv4, &vm->ip, &vm->plen);
+    if (error || !vm->plen || vm->plen > 32) {
+        free(error);
+        return xasprintf("ipv4 \"%s\" is not A.B.C.D/P", spec->ipv4);
+    }
+    const char *kernel = smap_get(&spec->boot, "kernel");
+    if (!kernel) {
+        return xstrdup("no kernel to boot (boot:kernel)");
+    }
+    if (access(kernel, R_OK)) {
+        return xasprintf("kernel %s: %s", kernel, ovs_strerror(errno));
+    }
+    const char *initrd = smap_get(&spec->boot, "initrd");
+    if (initrd && access(initrd, R_OK)) {
+        return xasprintf("initrd %s: %s", initrd, ovs_strerror(errno));
+    }
+    return NULL;
+}
+
+static void
+qvm_spec_fill(const struct vmm *vmm, const struct vm *vm,
+              struct qvm_spec *q)
+{
+    const struct cdb_vm *spec = vm->spec;
+    *q = (struct qvm_spec) {
+        .name = vm->port,
+        .run_dir = vm->run_dir,
+        .memory = spec ? spec->memory : 0,
+        .cpus = spec ? spec->cpus : 0,
+        .kernel = spec ? smap_get(&spec->boot, "kernel") : NULL,
+        .initrd = spec ? smap_get(&spec->boot, "initrd") : NULL,
+        .append = spec ? smap_get(&spec->boot, "cmdline") : NULL,
+        .mac = spec ? spec->mac : NULL,
+        .tap = PLUMB_TAP,
+        .qemu = vmm->qemu,
+    };
+}
+
+/* A hostname is one DNS label (RFC 1035 §2.3.4); a VM name may not be. */
+static bool
+dns_label_ok(const char *s)
+{
+    size_t n = strlen(s);
+    return n && n <= DHCP_MAX_HOSTNAME && s[0] != '-'
+           && strspn(s, "abcdefghijklmnopqrstuvwxyz"
+                        "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") == n;
+}
+
+static int
+setup_dhcp(struct vmm *vmm, struct vm *vm)
+{
+    const struct ovnmigd_config *cfg = vmm->cfg;
+    struct dhcp_binding_config bc;
+    struct dhcp_binding *binding;
+    const char *why;
+
+    dhcp_binding_config_init(&bc);
+    bc.mac = vm->mac;
+    bc.address = vm->ip;
+    bc.plen = vm->plen;
+    bc.hostname = dns_label_ok(vm->spec->name) ? vm->spec->name : NULL;
+    bc.gateway = cfg->gateway_ip;
+    bc.server_id = cfg->gateway_ip;
+    for (size_t i = 0; i < cfg->dns.n && i < DHCP_MAX_DNS; i++) {
+        ip_parse(cfg->dns.names[i], &bc.dns[bc.n_dns++]);
+    }
+    bc.domain_name = cfg->domain;
+    for (size_t i = 0; i < cfg->search.n && i < DHCP_MAX_SEARCH; i++) {
+        bc.search[bc.n_search++] = cfg->search.names[i];
+    }
+    bc.mtu = cfg->mtu;
+    bc.lease_time = cfg->lease_time;
+    int error = dhcp_binding_create(&bc, &binding, &why);
+    if (error) {
+        fail(vm, false, "DHCP binding: %s", why);
+        return error;
+    }
+    if (!vm->dhcp_on) {
+        error = dhcp_io_add_port(vmm->dhcp, vm->plumb.node_if);
+        if (error < 0 && error != -EEXIST) {
+            dhcp_binding_destroy(binding);
+            fail(vm, true, "DHCP on %s: %s", vm->plumb.node_if,
+                 ovs_strerror(-error));
+            return error;
+        }
+        vm->dhcp_on = true;
+    }
+    /* Re-applied unchanged, a binding keeps the guest's DECLINE. */
+    error = dhcp_io_set_binding(vmm->dhcp, vm->plumb.node_if, binding);
+    if (error) {
+        fail(vm, true, "DHCP binding: %s", ovs_strerror(-error));
+    }
+    return error;
+}
+
+static int
+setup_arp(struct vmm *vmm, struct vm *vm)
+{
+    const struct ovnmigd_config *cfg = vmm->cfg;
+    struct arpp_port_view view = {
+        .vm_mac = vm->mac,
+        .vm_ips = { vm->ip },
+        .n_vm_ips = 1,
+        .gateways = { cfg->gateway_ip },
+        .n_gateways = 1,
+        .gateway_mac = cfg->gateway_mac,
+    };
+    if (cfg->subnet_gateway) {
+        view.gateways[view.n_gateways++] = cfg->subnet_gateway;
+    }
+    if (vm->arp_on) {
+        const struct arpp_port_view *cur
+            = arpp_io_find_port(vmm->arp, vm->plumb.node_if);
+        if (cur && !memcmp(cur, &view, sizeof view)) {
+            return 0;
+        }
+        arpp_io_remove_port(vmm->arp, vm->plumb.node_if);
+        vm->arp_on = false;
+    }
+    int error = arpp_io_add_port(vmm->arp, vm->plumb.node_if, &view);
+    if (error == -EEXIST) {
+        arpp_io_remove_port(vmm->arp, vm->plumb.node_if);
+        error = arpp_io_add_port(vmm->arp, vm->plumb.node_if, &view);
+    }
+    if (error < 0) {
+        fail(vm, true, "ARP proxy on %s: %s", vm->plumb.node_if,
+             ovs_strerror(-error));
+        return error;
+    }
+    vm->arp_on = true;
+    return 0;
+}
+
+static void
+request_lsp(struct vmm *vmm, struct vm *vm)
+{
+    char ip[INET_ADDRSTRLEN];
+    snprintf(ip, sizeof ip, IP_FMT, IP_ARGS(vm->ip));
+    struct ovnhook_port_spec ps = {
+        .vm = vm->spec->name,
+        .namespace = vm->spec->namespace,
+        .mac = vm->spec->mac,
+        .ipv4 = ip,
+        .node = vmm->cfg->chassis,
+    };
+    struct op *op = op_new(vmm, OP_SET, vm->port);
+    int error = ovnhook_port_set(vmm->hooks, &ps, op->cookie);
+    if (error) {
+        free(op_take(vmm, op->cookie));
+        vm->lsp = LSP_FAILED;
+        snprintf(vm->lsp_error, sizeof vm->lsp_error, "port_set: %s",
+                 ovs_strerror(-error));
+        vmm->stats.lsp_errors++;
+        vm->retry_at = time_msec() + RETRY_MS;
+        return;
+    }
+    vm->lsp = LSP_PENDING;
+    vm->lsp_cookie = op->cookie;
+    vm->lsp_again = false;
+}
+
+static char *
+first_line(const char *path)
+{
+    char buf[256];
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        return NULL;
+    }
+    char *line = fgets(buf, sizeof buf, f) ? xstrdup(buf) : NULL;
+    fclose(f);
+    if (line) {
+        line[strcspn(line, "\n")] = '\0';
+    }
+    return line;
+}
+
+static int
+start_qemu(struct vmm *vmm, struct vm *vm)
+{
+    struct qvm_spec q;
+    qvm_spec_fill(vmm, vm, &q);
+
+    struct svec argv = SVEC_EMPTY_INITIALIZER;
+    char *error_msg;
+    int error = qvm_build_argv(&q, &argv, &error_msg);
+    svec_destroy(&argv);
+    if (error) {
+        vmm->stats.spec_errors++;
+        vm->spec_error = true;
+        fail(vm, false, "QEMU: %s", error_msg);
+        free(error_msg);
+        return error;
+    }
+    int fd = plumb_open_netns(&vm->plumb);
+    if (fd < 0) {
+        fail(vm, true, "pod namespace %s: %s", vm->plumb.netns,
+             ovs_strerror(-fd));
+        return fd;
+    }
+    pid_t pid;
+    error = qvm_start(&q, fd, &pid);
+    close(fd);
+    if (error) {
+        char *path = xasprintf("%s/qemu.err", vm->run_dir);
+        char *why = first_line(path);
+        vmm->stats.qemu_errors++;
+        fail(vm, true, "QEMU did not start: %s",
+             why ? why : ovs_strerror(-error));
+        free(why);
+        free(path);
+        return error;
+    }
+    vm->qemu_pid = pid;
+    vm->qemu_adopted = false;
+    vmm->stats.qemu_started++;
+    VLOG_INFO("%s: QEMU started, pid %ld", vm->port, (long) pid);
+    return 0;
+}
+
+/* The phase once the local steps are done, from QEMU and the LSP. */
+static void
+update_phase(struct vmm *vmm, struct vm *vm)
+{
+    if (vm->setup_failed || vm->spec_error) {
+        /* 'reason' already says what. */
+    } else if (vm->qemu_exited) {
+        fail(vm, false, "QEMU exited (see %s/console.log)", vm->run_dir);
+    } else if (vm->lsp == LSP_FAILED) {
+        fail(vm, true, "OVN port: %s", vm->lsp_error);
+    } else if (vm->lsp == LSP_OK) {
+        set_phase(vm, "Running", NULL);
+    } else {
+        set_phase(vm, "Pending", "waiting for the OVN port");
+    }
+    publish_status(vmm, vm);
+}
+
+/* Brings 'vm' to its spec; every step reuses what exists. */
+static void
+reconcile(struct vmm *vmm, struct vm *vm)
+{
+    vmm->stats.reconciles++;
+    vm->retry_at = 0;
+
+    char *why = check_spec(vm, vm->spec);
+    if (why) {
+        if (!vm->spec_error) {
+            vmm->stats.spec_errors++;
+        }
+        vm->spec_error = true;
+        fail(vm, false, "%s", why);
+        free(why);
+        publish_status(vmm, vm);
+        return;
+    }
+    vm->spec_error = false;
+
+    if (mkdir(vm->run_dir, 0700) && errno != EEXIST) {
+        fail(vm, true, "%s: %s", vm->run_dir, ovs_strerror(errno));
+        goto out;
+    }
+
+    int error = plumb_create(&vm->plumb);
+    if (error) {
+        vmm->stats.plumb_errors++;
+        fail(vm, true, "plumbing: %s", ovs_strerror(-error));
+        goto out;
+    }
+    vm->plumbed = true;
+
+    if (setup_arp(vmm, vm) || setup_dhcp(vmm, vm)) {
+        goto out;
+    }
+
+    if (vm->lsp == LSP_PENDING) {
+        vm->lsp_again |= vm->lsp_dirty;
+    } else if (vm->lsp != LSP_OK || vm->lsp_dirty) {
+        request_lsp(vmm, vm);
+    }
+    vm->lsp_dirty = false;
+
+    if (!vm->qemu_pid && !vm->qemu_exited) {
+        struct qvm_spec q;
+        qvm_spec_fill(vmm, vm, &q);
+        pid_t pid = qvm_find(&q);
+        if (pid) {
+            vm->qemu_pid = pid;
+            vm->qemu_adopted = true;
+            vmm->stats.qemu_adopted++;
+            VLOG_INFO("%s: QEMU already running (pid %ld): adopted",
+                      vm->port, (long) pid);
+        } else if (start_qemu(vmm, vm)) {
+            goto out;
+        }
+    }
+
+    vm->setup_failed = false;
+    update_phase(vmm, vm);
+    return;
+
+out:
+    vm->setup_failed = true;
+    publish_status(vmm, vm);
+}
+
+/* ------------------------------------------------------------ teardown */
+
+static void
+finish_teardown(struct vmm *vmm, struct vm *vm)
+{
+    int error = plumb_destroy(&vm->plumb);
+    if (error) {
+        VLOG_WARN_RL(&rl, "%s: removing the plumbing: %s", vm->port,
+                     ovs_strerror(-error));
+        vm->retry_at = time_msec() + RETRY_MS;
+        return;
+    }
+    static const char *files[] = {
+        "qemu.pid", "qemu.err", "qmp.sock", "console.log",
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+        char *path = xasprintf("%s/%s", vm->run_dir, files[i]);
+        unlink(path);
+        free(path);
+    }
+    if (rmdir(vm->run_dir) && errno != ENOENT) {
+        VLOG_WARN_RL(&rl, "%s: %s", vm->run_dir, ovs_strerror(errno));
+    }
+    VLOG_INFO("%s: removed", vm->port);
+    vmm->stats.removed++;
+    vm_free(vmm, vm);
+}
+
+/* Tears 'vm' down: the local parts now, then the LSP (once OVN confirms
+ * it still names this node: a VM moved to another node keeps its port),
+ * then plumbing and run directory. */
+static void
+teardown(struct vmm *vmm, struct vm *vm)
+{
+    vm->retry_at = 0;
+    if (vm->spec) {
+        cdb_set_status(vmm->cdb, vm->spec->name, vm->spec->namespace, NULL);
+        cdb_vm_destroy(vm->spec);
+        vm->spec = NULL;
+    }
+    set_phase(vm, "Terminating", NULL);
+
+    struct qvm_spec q;
+    qvm_spec_fill(vmm, vm, &q);
+    if (qvm_find(&q)) {
+        qvm_stop(&q, QEMU_STOP_GRACE_MS);
+        vmm->stats.qemu_stopped++;
+    }
+    vm->qemu_pid = 0;
+    if (vm->arp_on || arpp_io_find_port(vmm->arp, vm->plumb.node_if)) {
+        arpp_io_remove_port(vmm->arp, vm->plumb.node_if);
+        vm->arp_on = false;
+    }
+    if (vm->dhcp_on) {
+        dhcp_io_remove_port(vmm->dhcp, vm->plumb.node_if);
+        vm->dhcp_on = false;
+    }
+    struct op *op = op_new(vmm, OP_TEARDOWN_GET, vm->port);
+    int error = ovnhook_port_get(vmm->hooks, vm->port, op->cookie);
+    if (error) {
+        free(op_take(vmm, op->cookie));
+        vm->retry_at = time_msec() + RETRY_MS;
+    }
+}
+
+static void
+teardown_answer(struct vmm *vmm, struct vm *vm, const struct op *op,
+                const struct ovnhook_result *r)
+{
+    if (r->error) {
+        VLOG_WARN_RL(&rl, "%s: %s: %s", vm->port, ovnhook_op_name(r->op),
+                     r->message);
+        vm->retry_at = time_msec() + RETRY_MS;
+        return;
+    }
+    if (op->kind == OP_TEARDOWN_GET) {
+        const struct ovnhook_port_info *info = r->info;
+        if (info && info->exists && !strcmp(info->node, vmm->cfg->chassis)) {
+            struct op *del = op_new(vmm, OP_TEARDOWN_DEL, vm->port);
+            int error = ovnhook_port_delete(vmm->hooks, vm->port,
+                                            del->cookie);
+            if (error) {
+                free(op_take(vmm, del->cookie));
+                vm->retry_at = time_msec() + RETRY_MS;
+            }
+            return;
+        }
+        if (info && info->exists) {
+            VLOG_INFO("%s: LSP now belongs to %s: kept", vm->port,
+                      info->node);
+            vmm->stats.lsp_kept++;
+        }
+    } else {
+        vmm->stats.lsp_deleted++;
+    }
+    finish_teardown(vmm, vm);
+}
+
+/* ------------------------------------------------------------ orphans */
+
+/* VMs with a run directory but no row: deleted while the daemon was
+ * away.  Checked once, on the first complete snapshot. */
+static void
+remove_orphans(struct vmm *vmm)
+{
+    DIR *dir = opendir(vmm->vms_dir);
+    if (!dir) {
+        return;
+    }
+    struct svec orphans = SVEC_EMPTY_INITIALIZER;
+    struct dirent *de;
+    while ((de = readdir(dir))) {
+        if (de->d_name[0] != '.' && !vm_find(vmm, de->d_name)
+            && strlen(de->d_name) < OVNHOOK_PORT_NAME_MAX) {
+            svec_add(&orphans, de->d_name);
+        }
+    }
+    closedir(dir);
+
+    const char *port;
+    size_t i;
+    SVEC_FOR_EACH (i, port, &orphans) {
+        VLOG_INFO("%s: no longer in the cluster database: tearing down",
+                  port);
+        vmm->stats.orphans++;
+        struct vm *vm = vm_new(vmm, port);
+        vm->dhcp_on = vm->arp_on = false;
+        teardown(vmm, vm);
+    }
+    svec_destroy(&orphans);
+}
+
+/* ------------------------------------------------------------ API */
+
+struct vmm *
+vmm_create(const struct vmm_options *opts)
+{
+    struct vmm *vmm = xzalloc(sizeof *vmm);
+    vmm->cfg = opts->cfg;
+    vmm->hooks = opts->hooks;
+    vmm->arp = opts->arp;
+    vmm->dhcp = opts->dhcp;
+    vmm->cdb = opts->cdb;
+    vmm->qemu = opts->qemu ? xstrdup(opts->qemu) : NULL;
+    vmm->vms_dir = xasprintf("%s/vms", opts->cfg->run_dir);
+    mkdir(opts->cfg->run_dir, 0700);
+    mkdir(vmm->vms_dir, 0700);
+    hmap_init(&vmm->vms);
+    hmap_init(&vmm->ops);
+    return vmm;
+}
+
+void
+vmm_destroy(struct vmm *vmm)
+{
+    if (!vmm) {
+        return;
+    }
+    struct vm *vm;
+    HMAP_FOR_EACH_SAFE (vm, hmap_node, &vmm->vms) {
+        vm_free(vmm, vm);
+    }
+    hmap_destroy(&vmm->vms);
+    struct op *op;
+    HMAP_FOR_EACH_POP (op, hmap_node, &vmm->ops) {
+        if (op->kind == OP_SHOW) {
+            op->show_cb(op->show_aux, false, "ovnmigd is stopping");
+        }
+        free(op);
+    }
+    hmap_destroy(&vmm->ops);
+    free(vmm->vms_dir);
+    free(vmm->qemu);
+    free(vmm);
+}
+
+void
+vmm_update(struct vmm *vmm, const struct cdb_snapshot *snap)
+{
+    const struct cdb_vm *spec;
+    HMAP_FOR_EACH (spec, hmap_node, &snap->vms) {
+        char port[OVNHOOK_PORT_NAME_MAX];
+        if (ovnhook_port_name(spec->name, spec->namespace, port,
+                              sizeof port)) {
+            VLOG_WARN_RL(&rl, "VM %s in %s: unusable name", spec->name,
+                         spec->namespace);
+            continue;
+        }
+        struct vm *vm = vm_find(vmm, port);
+        if (vm && !vm->spec) {
+            continue;           /* Still being torn down: next tick. */
+        }
+        if (!vm) {
+            vm = vm_new(vmm, port);
+            vm->spec = cdb_vm_clone(spec);
+            vmm->stats.created++;
+            reconcile(vmm, vm);
+        } else if (!cdb_vm_spec_equal(vm->spec, spec)) {
+            cdb_vm_destroy(vm->spec);
+            vm->spec = cdb_vm_clone(spec);
+            vm->lsp_dirty = true;
+            reconcile(vmm, vm);
+        } else if (!smap_equal(&spec->status, &vm->status_sent)) {
+            /* Someone else wrote our status column: write it again. */
+            vm->status_valid = false;
+            publish_status(vmm, vm);
+        }
+    }
+
+    if (!snap->complete) {
+        return;                 /* Never remove on a partial view. */
+    }
+    struct vm *vm;
+    HMAP_FOR_EACH_SAFE (vm, hmap_node, &vmm->vms) {
+        if (vm->spec && !cdb_snapshot_find(snap, vm->spec->name,
+                                           vm->spec->namespace)) {
+            VLOG_INFO("%s: gone from this node in the cluster database: "
+                      "tearing down", vm->port);
+            teardown(vmm, vm);
+        }
+    }
+    if (!vmm->orphans_checked) {
+        vmm->orphans_checked = true;
+        remove_orphans(vmm);
+    }
+}
+
+void
+vmm_tick(struct vmm *vmm)
+{
+    long long int now = time_msec();
+    struct vm *vm;
+    HMAP_FOR_EACH_SAFE (vm, hmap_node, &vmm->vms) {
+        if (vm->spec && vm->qemu_pid) {
+            struct qvm_spec q;
+            qvm_spec_fill(vmm, vm, &q);
+            if (qvm_find(&q) != vm->qemu_pid) {
+                VLOG_WARN("%s: QEMU (pid %ld) exited", vm->port,
+                          (long) vm->qemu_pid);
+                vm->qemu_pid = 0;
+                vm->qemu_exited = true;
+                vmm->stats.qemu_exited++;
+                update_phase(vmm, vm);
+            }
+        }
+        if (vm->retry_at && now >= vm->retry_at) {
+            if (vm->spec) {
+                reconcile(vmm, vm);
+            } else {
+                teardown(vmm, vm);
+            }
+        }
+    }
+}
+
+static void show_answer(struct vmm *, const struct op *,
+                        const struct ovnhook_result *);
+
+bool
+vmm_hook_done(struct vmm *vmm, const struct ovnhook_result *r)
+{
+    struct op *op = op_take(vmm, r->cookie);
+    if (!op) {
+        return false;
+    }
+    struct vm *vm = vm_find(vmm, op->port);
+    switch (op->kind) {
+    case OP_SET:
+        if (!vm || !vm->spec || vm->lsp_cookie != op->cookie) {
+            break;              /* Superseded. */
+        }
+        if (r->error) {
+            vm->lsp = LSP_FAILED;
+            ovs_strzcpy(vm->lsp_error, r->message, sizeof vm->lsp_error);
+            vmm->stats.lsp_errors++;
+        } else {
+            vm->lsp = LSP_OK;
+            vmm->stats.lsp_set++;
+        }
+        if (vm->lsp_again) {
+            request_lsp(vmm, vm);
+        }
+        update_phase(vmm, vm);
+        break;
+    case OP_TEARDOWN_GET:
+    case OP_TEARDOWN_DEL:
+        if (vm && !vm->spec) {
+            teardown_answer(vmm, vm, op, r);
+        }
+        break;
+    case OP_SHOW:
+        show_answer(vmm, op, r);
+        break;
+    }
+    free(op);
+    return true;
+}
+
+void
+vmm_get_stats(const struct vmm *vmm, struct vmm_stats *stats)
+{
+    *stats = vmm->stats;
+}
+
+/* ------------------------------------------------------------ views */
+
+static int
+compare_vms(const void *a_, const void *b_)
+{
+    const struct vm *const *a = a_, *const *b = b_;
+    return strcmp((*a)->port, (*b)->port);
+}
+
+static const struct vm **
+sorted_vms(const struct vmm *vmm)
+{
+    const struct vm **list = xmalloc((hmap_count(&vmm->vms) + 1)
+                                     * sizeof *list);
+    const struct vm *vm;
+    size_t n = 0;
+    HMAP_FOR_EACH (vm, hmap_node, &vmm->vms) {
+        list[n++] = vm;
+    }
+    qsort(list, n, sizeof *list, compare_vms);
+    return list;
+}
+
+static struct json *
+vm_summary_json(const struct vm *vm)
+{
+    struct json *o = json_object_create();
+    json_object_put_string(o, "lsp", vm->port);
+    if (vm->spec) {
+        json_object_put_string(o, "name", vm->spec->name);
+        json_object_put_string(o, "namespace", vm->spec->namespace);
+        json_object_put_string(o, "mac", vm->spec->mac);
+        json_object_put_string(o, "ipv4", vm->spec->ipv4 ? vm->spec->ipv4
+                                                         : "");
+        json_object_put(o, "liveMigratable",
+                        json_boolean_create(migratable(vm->spec)));
+    }
+    json_object_put_string(o, "phase", vm->phase);
+    if (vm->reason) {
+        json_object_put_string(o, "reason", vm->reason);
+    }
+    json_object_put(o, "qemuPid", json_integer_create(vm->qemu_pid));
+    json_object_put(o, "qemuAdopted", json_boolean_create(vm->qemu_adopted));
+    json_object_put_string(o, "netns", vm->plumb.netns);
+    json_object_put_string(o, "interface", vm->plumb.node_if);
+    return o;
+}
+
+void
+vmm_list(const struct vmm *vmm, struct ds *s, bool json)
+{
+    const struct vm **list = sorted_vms(vmm);
+    size_t n = hmap_count(&vmm->vms);
+
+    if (json) {
+        struct json *array = json_array_create_empty();
+        for (size_t i = 0; i < n; i++) {
+            json_array_add(array, vm_summary_json(list[i]));
+        }
+        char *text = json_to_string(array, JSSF_SORT);
+        ds_put_format(s, "%s\n", text);
+        free(text);
+        json_destroy(array);
+    } else {
+        ds_put_format(s, "%-24s %-12s %-18s %-8s %s\n", "LSP", "PHASE",
+                      "IPV4", "QEMU", "REASON");
+        for (size_t i = 0; i < n; i++) {
+            const struct vm *vm = list[i];
+            ds_put_format(s, "%-24s %-12s %-18s %-8ld %s\n", vm->port,
+                          vm->phase,
+                          vm->spec && vm->spec->ipv4 ? vm->spec->ipv4 : "-",
+                          (long) vm->qemu_pid, vm->reason ? vm->reason : "");
+        }
+    }
+    free(list);
+}
+
+struct arp_port_find {
+    const char *ifname;
+    struct arpp_counters counters;
+    bool found;
+};
+
+static void
+arp_port_cb(void *aux, const char *ifname, int ifindex OVS_UNUSED,
+            const struct arpp_counters *c)
+{
+    struct arp_port_find *f = aux;
+    if (!strcmp(ifname, f->ifname)) {
+        f->counters = *c;
+        f->found = true;
+    }
+}
+
+static void
+show_answer(struct vmm *vmm, const struct op *op,
+            const struct ovnhook_result *r)
+{
+    const struct vm *vm = vm_find(vmm, op->port);
+    if (!vm) {
+        op->show_cb(op->show_aux, false, "the VM is gone");
+        return;
+    }
+    const struct ovnhook_port_info *info = r->error ? NULL : r->info;
+
+    struct arp_port_find arp = { .ifname = vm->plumb.node_if };
+    arpp_io_for_each_port(vmm->arp, arp_port_cb, &arp);
+    const struct dhcp_binding *binding = NULL;
+    if (vm->dhcp_on) {
+        binding = dhcp_io_find_binding(vmm->dhcp, vm->plumb.node_if,
+                                       vm->mac);
+    }
+    bool plumbed = plumb_exists(&vm->plumb);
+
+    struct json *o = vm_summary_json(vm);
+    if (vm->spec) {
+        json_object_put(o, "memory", json_integer_create(vm->spec->memory));
+        json_object_put(o, "cpus", json_integer_create(vm->spec->cpus));
+    }
+    json_object_put_format(o, "runDir", "%s", vm->run_dir);
+    json_object_put(o, "plumbed", json_boolean_create(plumbed));
+
+    struct json *lsp = json_object_create();
+    if (info) {
+        json_object_put(lsp, "exists", json_boolean_create(info->exists));
+        json_object_put_string(lsp, "uuid", info->lsp_uuid);
+        json_object_put_string(lsp, "addresses", info->addresses);
+        json_object_put_string(lsp, "requestedChassis",
+                               info->requested_chassis);
+        json_object_put_string(lsp, "activationStrategy",
+                               info->activation_strategy);
+        json_object_put_string(lsp, "node", info->node);
+        json_object_put(lsp, "inPortGroup",
+                        json_boolean_create(info->in_port_group));
+        json_object_put(lsp, "up", json_boolean_create(info->nb_up));
+        struct json *sb = json_object_create();
+        json_object_put(sb, "known", json_boolean_create(info->sb_known));
+        json_object_put(sb, "exists", json_boolean_create(info->sb.exists));
+        json_object_put_string(sb, "chassis", info->sb.chassis);
+        struct json *add = json_array_create_empty();
+        for (size_t i = 0; i < info->sb.n_additional; i++) {
+            json_array_add(add, json_string_create(info->sb.additional[i]));
+        }
+        json_object_put(sb, "additionalChassis", add);
+        json_object_put(sb, "up", json_boolean_create(info->sb.up));
+        json_object_put_string(sb, "activated", info->sb.activated);
+        json_object_put(lsp, "binding", sb);
+    } else {
+        json_object_put_string(lsp, "error", r->message);
+    }
+    json_object_put(o, "ovn", lsp);
+
+    struct json *dhcp = json_object_create();
+    if (binding) {
+        ovs_be32 a = dhcp_binding_address(binding);
+        json_object_put_format(dhcp, "address", IP_FMT"/%u", IP_ARGS(a),
+                               vm->plen);
+        json_object_put_format(dhcp, "serverId", IP_FMT,
+                               IP_ARGS(dhcp_binding_server_id(binding)));
+        json_object_put(dhcp, "declined", json_boolean_create(
+                            dhcp_binding_is_declined(binding, NULL)));
+        json_object_put(dhcp, "leaseTime",
+                        json_integer_create(vmm->cfg->lease_time));
+        json_object_put(dhcp, "mtu", json_integer_create(vmm->cfg->mtu));
+    }
+    json_object_put(o, "dhcp", dhcp);
+
+    struct json *arpj = json_object_create();
+    if (arp.found) {
+        for (int i = 0; i < ARPP_N_VERDICTS; i++) {
+            if (arp.counters.n[i]) {
+                json_object_put(arpj, arpp_verdict_name(i),
+                                json_integer_create(arp.counters.n[i]));
+            }
+        }
+    }
+    json_object_put(o, "arp", arpj);
+
+    struct ds s = DS_EMPTY_INITIALIZER;
+    if (op->show_json) {
+        char *text = json_to_string(o, JSSF_SORT | JSSF_PRETTY);
+        ds_put_format(&s, "%s\n", text);
+        free(text);
+    } else {
+        ds_put_format(&s, "%s: %s%s%s\n", vm->port, vm->phase,
+                      vm->reason ? " -- " : "", vm->reason ? vm->reason : "");
+        if (vm->spec) {
+            ds_put_format(&s, "  vm: %s in %s, %lld KiB, %lld CPU(s), "
+                          "mac %s, ipv4 %s\n", vm->spec->name,
+                          vm->spec->namespace,
+                          (long long) vm->spec->memory / 1024,
+                          (long long) vm->spec->cpus, vm->spec->mac,
+                          vm->spec->ipv4 ? vm->spec->ipv4 : "-");
+            ds_put_format(&s, "  live-migratable: %s\n",
+                          migratable(vm->spec) ? "yes"
+                          : "no (InterfaceNotLiveMigratable: needs the "
+                            "annotation " VMM_MIGRATABLE_ANNOTATION ")");
+        }
+        ds_put_format(&s, "  qemu: pid %ld%s, run dir %s\n",
+                      (long) vm->qemu_pid,
+                      vm->qemu_adopted ? " (adopted)" : "", vm->run_dir);
+        ds_put_format(&s, "  plumbing: netns %s, node interface %s: %s\n",
+                      vm->plumb.netns, vm->plumb.node_if,
+                      plumbed ? "present" : "MISSING");
+        if (info) {
+            ds_put_format(&s, "  lsp: %s %s, addresses \"%s\", "
+                          "requested-chassis %s, activation-strategy %s, "
+                          "port group %s, up %s\n",
+                          info->exists ? "exists" : "MISSING",
+                          info->lsp_uuid, info->addresses,
+                          info->requested_chassis[0]
+                          ? info->requested_chassis : "-",
+                          info->activation_strategy[0]
+                          ? info->activation_strategy : "-",
+                          info->in_port_group ? "yes" : "no",
+                          info->nb_up ? "true" : "false");
+            ds_put_format(&s, "  sb binding: chassis %s, additional [",
+                          info->sb.chassis[0] ? info->sb.chassis : "-");
+            for (size_t i = 0; i < info->sb.n_additional; i++) {
+                ds_put_format(&s, "%s%s", i ? "," : "",
+                              info->sb.additional[i]);
+            }
+            ds_put_format(&s, "], up %s%s\n", info->sb.up ? "true" : "false",
+                          info->sb_known ? "" : " (SB not reachable)");
+        } else {
+            ds_put_format(&s, "  lsp: unknown (%s)\n", r->message);
+        }
+        if (binding) {
+            ds_put_format(&s, "  dhcp: %s -> "IP_FMT"/%u, server-id "IP_FMT
+                          ", lease %u s, mtu %u%s\n", vm->spec->mac,
+                          IP_ARGS(dhcp_binding_address(binding)), vm->plen,
+                          IP_ARGS(dhcp_binding_server_id(binding)),
+                          vmm->cfg->lease_time, vmm->cfg->mtu,
+                          dhcp_binding_is_declined(binding, NULL)
+                          ? ", DECLINED by the guest" : "");
+        } else {
+            ds_put_cstr(&s, "  dhcp: no binding\n");
+        }
+        ds_put_cstr(&s, "  arp:");
+        for (int i = 0; arp.found && i < ARPP_N_VERDICTS; i++) {
+            if (arp.counters.n[i]) {
+                ds_put_format(&s, " %s=%"PRIu64, arpp_verdict_name(i),
+                              arp.counters.n[i]);
+            }
+        }
+        ds_put_cstr(&s, arp.found ? "\n" : " not served\n");
+    }
+    json_destroy(o);
+    op->show_cb(op->show_aux, true, ds_cstr(&s));
+    ds_destroy(&s);
+}
+
+void
+vmm_show(struct vmm *vmm, const char *name, const char *namespace,
+         bool json, vmm_show_cb *cb, void *aux)
+{
+    char port[OVNHOOK_PORT_NAME_MAX];
+    if (ovnhook_port_name(name, namespace, port, sizeof port)
+        || !vm_find(vmm, port)) {
+        char *msg = xasprintf("no VM %s in namespace %s on this node", name,
+                              namespace);
+        cb(aux, false, msg);
+        free(msg);
+        return;
+    }
+    struct op *op = op_new(vmm, OP_SHOW, port);
+    op->show_cb = cb;
+    op->show_aux = aux;
+    op->show_json = json;
+    int error = ovnhook_port_get(vmm->hooks, port, op->cookie);
+    if (error) {
+        struct ovnhook_result r = { .cookie = op->cookie, .error = error };
+        snprintf(r.message, sizeof r.message, "port_get: %s",
+                 ovs_strerror(-error));
+        op = op_take(vmm, op->cookie);
+        show_answer(vmm, op, &r);
+        free(op);
+    }
+}
