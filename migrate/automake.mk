@@ -2,6 +2,8 @@
 # ovnmigd's VM lifecycle.
 noinst_LIBRARIES += migrate/libmigrate.a
 migrate_libmigrate_a_SOURCES = \
+	migrate/driver.c \
+	migrate/driver.h \
 	migrate/monitor.c \
 	migrate/monitor.h \
 	migrate/policy.c \
@@ -55,3 +57,14 @@ tests_test_monitor_asan_SOURCES = $(tests_test_monitor_SOURCES)
 tests_test_monitor_asan_CFLAGS = $(tests_test_monitor_CFLAGS) $(SAN_CFLAGS)
 tests_test_monitor_asan_LDFLAGS = $(SAN_CFLAGS)
 tests_test_monitor_asan_LDADD = $(tests_test_monitor_LDADD)
+
+# The driver against real QEMU (no network, no privileges).
+check_PROGRAMS += tests/test-migrate
+UNIT_TESTS += tests/test-migrate
+tests_test_migrate_SOURCES = tests/test-migrate.c migrate/driver.c \
+	migrate/driver.h migrate/monitor.c migrate/policy.c migrate/qmp.c \
+	lib/quantity.c
+tests_test_migrate_CPPFLAGS = $(AM_CPPFLAGS) \
+	-DTOP_SRCDIR='"$(abs_top_srcdir)"' -DTOP_BUILDDIR='"$(abs_top_builddir)"'
+tests_test_migrate_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(EVENT_CFLAGS)
+tests_test_migrate_LDADD = $(CMOCKA_LIBS) $(EVENT_LIBS) $(OVS_LIBS)

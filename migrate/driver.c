@@ -1,0 +1,430 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <config.h>
+#include "migrate/driver.h"
+
+#include <errno.h>
+#include <event2/event.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "migrate/policy.h"
+#include "migrate/qmp.h"
+#include "openvswitch/json.h"
+#include "openvswitch/shash.h"
+#include "openvswitch/vlog.h"
+#include "timeval.h"
+#include "util.h"
+
+VLOG_DEFINE_THIS_MODULE(mig_driver);
+
+/* QEMU's announce defaults, set explicitly: the target's RARPs are what
+ * activates its port in OVN (+0, 50, 150, 250, 350 ms after resume). */
+#define ANNOUNCE_INITIAL_MS 50
+#define ANNOUNCE_MAX_MS 550
+#define ANNOUNCE_ROUNDS 5
+#define ANNOUNCE_STEP_MS 100
+
+void
+mig_params_from_config(struct mig_params *p, const struct mig_config *c,
+                       const char *uri)
+{
+    memset(p, 0, sizeof *p);
+    p->uri = uri;
+    p->bandwidth = c->bandwidth;
+    p->downtime_limit_ms = c->downtime_limit_ms;
+    p->auto_converge = c->allow_auto_converge;
+    p->post_copy = c->allow_post_copy;
+    p->poll_ms = 100;
+}
+
+static struct json *
+capability(const char *name, bool state)
+{
+    struct json *c = json_object_create();
+    json_object_put_string(c, "capability", name);
+    json_object_put(c, "state", json_boolean_create(state));
+    return c;
+}
+
+static struct json *
+capabilities_args(const struct mig_params *p)
+{
+    struct json *caps = json_array_create_empty();
+    json_array_add(caps, capability("events", true));
+    json_array_add(caps, capability("auto-converge", p->auto_converge));
+    json_array_add(caps, capability("postcopy-ram", p->post_copy));
+    struct json *args = json_object_create();
+    json_object_put(args, "capabilities", caps);
+    return args;
+}
+
+/* A chain of QMP commands, each sent once the previous one succeeded:
+ * "migrate" must never go out if setting TLS before it failed. */
+struct chain_step {
+    const char *command;
+    struct json *args;
+};
+
+struct chain {
+    struct qmp *qmp;
+    struct chain_step steps[4];
+    size_t n, next;
+    void (*done)(struct chain *, int error, const char *message);
+    void *owner;
+};
+
+static void chain_reply(void *, int, const struct json *, const char *);
+
+static void
+chain_free_args(struct chain *c)
+{
+    for (size_t i = c->next; i < c->n; i++) {
+        json_destroy(c->steps[i].args);
+        c->steps[i].args = NULL;
+    }
+}
+
+static void
+chain_advance(struct chain *c)
+{
+    struct chain_step *s = &c->steps[c->next++];
+    int error = qmp_execute(c->qmp, s->command, s->args, chain_reply, c);
+    s->args = NULL;             /* qmp_execute() took it, either way. */
+    if (error) {
+        char *msg = xasprintf("%s: %s", s->command, ovs_strerror(-error));
+        chain_free_args(c);
+        c->done(c, error, msg);
+        free(msg);
+    }
+}
+
+static void
+chain_reply(void *c_, int error, const struct json *result, const char *desc)
+{
+    struct chain *c = c_;
+    if (error) {
+        char *msg = xasprintf("%s: %s", c->steps[c->next - 1].command,
+                              desc ? desc : ovs_strerror(-error));
+        chain_free_args(c);
+        c->done(c, error, msg);
+        free(msg);
+    } else if (c->next < c->n) {
+        chain_advance(c);
+    } else {
+        c->done(c, 0, NULL);
+    }
+}
+
+static void
+chain_add(struct chain *c, const char *command, struct json *args)
+{
+    ovs_assert(c->n < ARRAY_SIZE(c->steps));
+    c->steps[c->n++] = (struct chain_step) { command, args };
+}
+
+static struct json *
+parameters_args(const struct mig_params *p, bool source)
+{
+    struct json *a = json_object_create();
+    /* TLS off must be said too: "" clears creds left from before. */
+    json_object_put_string(a, "tls-creds", p->tls_creds ? p->tls_creds : "");
+    if (source) {
+        /* 0 means "unlimited" in the cluster config; QEMU's meaning of 0
+         * has varied between versions, so say it with the largest value. */
+        json_object_put(a, "max-bandwidth", json_integer_create(
+                            p->bandwidth ? (long long) p->bandwidth
+                                         : INT64_MAX));
+        json_object_put(a, "downtime-limit",
+                        json_integer_create(p->downtime_limit_ms));
+        if (p->tls_creds && p->tls_hostname) {
+            json_object_put_string(a, "tls-hostname", p->tls_hostname);
+        }
+    } else {
+        json_object_put(a, "announce-initial",
+                        json_integer_create(ANNOUNCE_INITIAL_MS));
+        json_object_put(a, "announce-max",
+                        json_integer_create(ANNOUNCE_MAX_MS));
+        json_object_put(a, "announce-rounds",
+                        json_integer_create(ANNOUNCE_ROUNDS));
+        json_object_put(a, "announce-step",
+                        json_integer_create(ANNOUNCE_STEP_MS));
+    }
+    return a;
+}
+
+static struct json *
+uri_args(const char *uri)
+{
+    struct json *a = json_object_create();
+    json_object_put_string(a, "uri", uri);
+    return a;
+}
+
+/* The target. */
+
+struct target_prep {
+    struct chain chain;
+    mig_done_cb *done;
+    void *aux;
+};
+
+static void
+target_done(struct chain *c, int error, const char *message)
+{
+    struct target_prep *t = c->owner;
+    t->done(t->aux, error, message);
+    free(t);
+}
+
+int
+mig_target_prepare(struct qmp *qmp, const struct mig_params *p,
+                   mig_done_cb *done, void *aux)
+{
+    if (!p->uri) {
+        return -EINVAL;
+    }
+    struct target_prep *t = xzalloc(sizeof *t);
+    t->done = done;
+    t->aux = aux;
+    t->chain.qmp = qmp;
+    t->chain.owner = t;
+    t->chain.done = target_done;
+    chain_add(&t->chain, "migrate-set-capabilities", capabilities_args(p));
+    chain_add(&t->chain, "migrate-set-parameters", parameters_args(p, false));
+    chain_add(&t->chain, "migrate-incoming", uri_args(p->uri));
+    chain_advance(&t->chain);
+    return 0;
+}
+
+/* The source. */
+
+struct mig_source {
+    struct chain chain;
+    char *uri;
+    struct qmp *qmp;
+    struct event *timer;
+    struct mig_monitor *monitor;
+    unsigned int poll_ms;
+    mig_done_cb *done;
+    void *aux;
+
+    unsigned int n_pending;     /* QMP replies still to come to us. */
+    bool polling;               /* A query-migrate is outstanding. */
+    bool finished;              /* 'done' was called. */
+    bool cancelling;
+    bool destroyed;             /* Free once n_pending drops to 0. */
+};
+
+static void
+source_maybe_free(struct mig_source *s)
+{
+    if (s->destroyed && !s->n_pending) {
+        if (s->timer) {
+            event_free(s->timer);
+        }
+        free(s->uri);
+        free(s);
+    }
+}
+
+static void
+source_finish(struct mig_source *s, int error, const char *message)
+{
+    if (s->finished) {
+        return;
+    }
+    s->finished = true;
+    if (s->timer) {
+        evtimer_del(s->timer);
+    }
+    if (error) {
+        VLOG_WARN("migration to %s: %s", s->uri,
+                  message ? message : ovs_strerror(-error));
+    }
+    s->done(s->aux, error, message);
+}
+
+static void
+fire_and_forget_reply(void *s_, int error, const struct json *result,
+                      const char *desc)
+{
+    struct mig_source *s = s_;
+    if (error) {
+        VLOG_WARN("migration: %s", desc ? desc : ovs_strerror(-error));
+    }
+    s->n_pending--;
+    source_maybe_free(s);
+}
+
+static void
+source_command(struct mig_source *s, const char *command)
+{
+    if (!qmp_execute(s->qmp, command, NULL, fire_and_forget_reply, s)) {
+        s->n_pending++;
+    }
+}
+
+static uint64_t
+ram_get(const struct json *ram, const char *name)
+{
+    const struct json *v = ram && ram->type == JSON_OBJECT
+                           ? shash_find_data(json_object(ram), name) : NULL;
+    return v && v->type == JSON_INTEGER && json_integer(v) > 0
+           ? json_integer(v) : 0;
+}
+
+static void
+query_reply(void *s_, int error, const struct json *result, const char *desc)
+{
+    struct mig_source *s = s_;
+    s->n_pending--;
+    s->polling = false;
+    if (s->destroyed || s->finished) {
+        source_maybe_free(s);
+        return;
+    }
+    if (error) {
+        source_finish(s, error, desc);
+        return;
+    }
+
+    const struct json *st = result->type == JSON_OBJECT
+                            ? shash_find_data(json_object(result), "status")
+                            : NULL;
+    const char *status = st && st->type == JSON_STRING ? json_string(st)
+                                                       : "";
+    const struct json *ram = shash_find_data(json_object(result), "ram");
+    struct mig_sample sample = {
+        .now_ms = time_msec(),
+        .total = ram_get(ram, "total"),
+        .transferred = ram_get(ram, "transferred"),
+        .remaining = ram_get(ram, "remaining"),
+        .dirty_rate = ram_get(ram, "dirty-pages-rate"),
+        .iterations = ram_get(ram, "dirty-sync-count"),
+    };
+
+    if (!strcmp(status, "completed")) {
+        source_finish(s, 0, NULL);
+    } else if (!strcmp(status, "failed")) {
+        const struct json *d = shash_find_data(json_object(result),
+                                               "error-desc");
+        source_finish(s, -EIO, d && d->type == JSON_STRING
+                               ? json_string(d) : "QEMU reports failure");
+    } else if (!strcmp(status, "cancelled")) {
+        source_finish(s, -ECANCELED, "cancelled");
+    } else if (ram && !s->cancelling) {
+        enum mig_verdict verdict = mig_monitor_sample(s->monitor, &sample);
+        if (verdict == MIG_SWITCH_TO_POSTCOPY) {
+            VLOG_INFO("migration to %s not converging: switching to "
+                      "post-copy", s->uri);
+            source_command(s, "migrate-start-postcopy");
+        } else if (verdict != MIG_CONTINUE) {
+            s->cancelling = true;
+            source_command(s, "migrate_cancel");
+            source_finish(s, -ETIMEDOUT, verdict == MIG_ABORT_NO_PROGRESS
+                          ? "no progress within progressTimeout"
+                          : "not completed within completionTimeoutPerGiB");
+            return;
+        }
+    }
+    if (!s->finished) {
+        struct timeval tv = { s->poll_ms / 1000, (s->poll_ms % 1000) * 1000 };
+        evtimer_add(s->timer, &tv);
+    }
+}
+
+static void
+poll_timer(evutil_socket_t fd, short what, void *s_)
+{
+    struct mig_source *s = s_;
+    if (s->finished || s->polling) {
+        return;
+    }
+    if (!qmp_execute(s->qmp, "query-migrate", NULL, query_reply, s)) {
+        s->n_pending++;
+        s->polling = true;
+    } else {
+        source_finish(s, -ENOTCONN, "QMP connection lost");
+    }
+}
+
+static void
+source_started(struct chain *c, int error, const char *message)
+{
+    struct mig_source *s = c->owner;
+    s->n_pending--;
+    if (s->destroyed) {
+        source_maybe_free(s);
+    } else if (error) {
+        source_finish(s, error, message);
+    } else {
+        poll_timer(0, 0, s);
+    }
+}
+
+int
+mig_source_start(struct event_base *base, struct qmp *qmp,
+                 const struct mig_params *p, struct mig_monitor *monitor,
+                 mig_done_cb *done, void *aux, struct mig_source **srcp)
+{
+    *srcp = NULL;
+    if (!p->uri || !monitor || !done) {
+        return -EINVAL;
+    }
+    struct mig_source *s = xzalloc(sizeof *s);
+    s->qmp = qmp;
+    s->uri = xstrdup(p->uri);
+    s->monitor = monitor;
+    s->poll_ms = p->poll_ms ? p->poll_ms : 100;
+    s->done = done;
+    s->aux = aux;
+    s->timer = evtimer_new(base, poll_timer, s);
+
+    s->chain.qmp = qmp;
+    s->chain.owner = s;
+    s->chain.done = source_started;
+    chain_add(&s->chain, "migrate-set-capabilities", capabilities_args(p));
+    chain_add(&s->chain, "migrate-set-parameters", parameters_args(p, true));
+    chain_add(&s->chain, "migrate", uri_args(p->uri));
+    s->n_pending++;             /* The chain, until source_started(). */
+    *srcp = s;                  /* 'done' may run at once, and use it. */
+    chain_advance(&s->chain);
+    return 0;
+}
+
+void
+mig_source_cancel(struct mig_source *s)
+{
+    if (s->finished || s->cancelling || s->monitor->post_copy) {
+        return;
+    }
+    s->cancelling = true;
+    source_command(s, "migrate_cancel");
+    source_finish(s, -ECANCELED, "cancelled");
+}
+
+void
+mig_source_destroy(struct mig_source *s)
+{
+    if (!s) {
+        return;
+    }
+    if (s->timer) {
+        evtimer_del(s->timer);
+    }
+    s->finished = true;
+    s->destroyed = true;
+    source_maybe_free(s);
+}
+
+const struct mig_sample *
+mig_source_last(const struct mig_source *s)
+{
+    return &s->monitor->last;
+}
+
+bool
+mig_source_in_post_copy(const struct mig_source *s)
+{
+    return s->monitor->post_copy;
+}

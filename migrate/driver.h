@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * driver.h -- drives one QEMU live migration over QMP.
+ *
+ * The target side: capabilities and announce parameters, then
+ * migrate-incoming on the migration address (design.md §5 step 3; the
+ * announce parameters matter there, since the target sends the RARPs that
+ * activate its port in OVN).  The source side: capabilities and
+ * parameters, always setting max-bandwidth and downtime-limit explicitly
+ * (QEMU's own default bandwidth is 128 MiB/s, not unlimited), migrate,
+ * then query-migrate at a fixed period, fed to the monitor (monitor.h):
+ * its verdict switches to post-copy or cancels.
+ *
+ * Both capability sets must agree: postcopy-ram is enabled on both sides
+ * before migrate-incoming when post-copy is allowed.
+ */
+#ifndef OVNMIG_DRIVER_H
+#define OVNMIG_DRIVER_H 1
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "migrate/monitor.h"
+
+struct event_base;
+struct qmp;
+struct mig_config;
+
+struct mig_params {
+    const char *uri;            /* "tcp:HOST:PORT" or "unix:PATH". */
+    uint64_t bandwidth;         /* Bytes/s; 0: unlimited. */
+    unsigned int downtime_limit_ms;
+    bool auto_converge;
+    bool post_copy;
+    const char *tls_creds;      /* QEMU object id, or NULL: plain. */
+    const char *tls_hostname;   /* Name the target's certificate must
+                                 * carry; NULL: the URI's host. */
+    unsigned int poll_ms;       /* query-migrate period (source). */
+};
+
+/* Fills 'params' from the effective 'config' (cluster, then policy). */
+void mig_params_from_config(struct mig_params *, const struct mig_config *,
+                            const char *uri);
+
+/* Called once when a side is done: 0, or a negative errno with a
+ * message.  For the source: 0 when QEMU reports "completed"; -ECANCELED
+ * after mig_source_cancel(); -ETIMEDOUT for the monitor's limits; -EIO
+ * for QEMU's "failed" (with its error-desc). */
+typedef void mig_done_cb(void *aux, int error, const char *message);
+
+/* Prepares the target QEMU behind 'qmp' (started with -incoming defer)
+ * and starts listening.  'done' runs when it listens, or failed. */
+int mig_target_prepare(struct qmp *, const struct mig_params *,
+                       mig_done_cb *done, void *aux);
+
+struct mig_source;
+
+/* Starts migrating the QEMU behind 'qmp' to 'params->uri', watched by
+ * 'monitor' (already initialized with the limits, its start time taken
+ * from OVS's time_msec(), the clock the samples use).  'done' runs once at
+ * the end; after it, mig_source_destroy().  Returns 0 and the driver in
+ * '*srcp', or a negative errno. */
+int mig_source_start(struct event_base *, struct qmp *,
+                     const struct mig_params *, struct mig_monitor *monitor,
+                     mig_done_cb *done, void *aux, struct mig_source **srcp);
+
+/* Cancels (migrate_cancel); 'done' then runs with -ECANCELED.  Does
+ * nothing once post-copy has begun: the guest already runs on the target. */
+void mig_source_cancel(struct mig_source *);
+void mig_source_destroy(struct mig_source *);
+
+/* The last sample and whether post-copy has begun, for progress reports. */
+const struct mig_sample *mig_source_last(const struct mig_source *);
+bool mig_source_in_post_copy(const struct mig_source *);
+
+#endif /* driver.h */
