@@ -66,3 +66,5 @@ daemon_ovnmigd_LDADD = daemon/libovnmigd.a daemon/libplumbing.a \
 	dhcpd/libdhcpd.a lib/libovnmig.a $(OVNHOOKS_LIBS) $(NL_LIBS) \
 	$(PCAP_LIBS) $(EVENT_LIBS) $(OVS_LIBS) -lpthread
 dist_man_MANS += docs/ovnmigd.8
+# A VM run by ovnmigd in the lab: lease, ARP, OVN port, restart, delete.
+LAB_TESTS += tests/lab/ovnmigd-vm.sh

@@ -1,0 +1,206 @@
+#!/bin/bash
+# ovnmigd runs a VM end to end in the lab: "ovnmig-lab vm start" (ovnmigctl
+# vm create) on hv1; the guest boots, takes its lease from ovnmigd (address,
+# routes, MTU, DNS ... on its console), resolves 169.254.1.1 and the subnet
+# gateway to G, pings a pod on hv2 and the router; exactly one DHCP offer
+# and one ARP reply per gateway reach it; the LSP asks for hv1 and the SB
+# binds it there; the status says Running and live-migratable (and not for a
+# VM without the annotation).  Then ovnmigd is killed with SIGKILL and
+# restarted: the VM keeps running, nothing is re-created (same QEMU, LSP
+# and namespace; no OVN write), vm show is unchanged.  Finally vm delete
+# leaves nothing: no QEMU, namespace, LSP, binding or run directory.
+. "$(dirname "$0")/lib.sh"
+require_root
+require_lab_tools
+require_tool qemu-system-x86 qemu-system-x86_64
+require_tool busybox-static busybox
+require_tool tcpdump tcpdump
+require_tool util-linux nsenter
+ctl=$top_builddir/utilities/ovnmigctl
+[ -x "$top_builddir/daemon/ovnmigd" ] || fail "daemon/ovnmigd is not built"
+[ -x "$ctl" ] || fail "utilities/ovnmigctl is not built"
+guest=$top_builddir/tests/guest/out
+"$top_srcdir/tests/guest/build-guest.sh" "$guest" >/dev/null \
+    || fail "cannot build the test guest"
+export OVNMIG_GUEST_DIR=$guest
+
+# alive PID: running and not a zombie (PID 1 here may not reap).
+alive() {
+    local stat
+    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+    stat=${stat##*) }
+    case ${stat%% *} in Z|X|x) return 1 ;; esac
+}
+
+lab_prefix P d
+T=$LAB_TMP
+G=0a:58:a9:fe:01:01
+check "lab up (with the cluster DB and an ovnmigd per node)" lab "$P" up --nodes 2
+D=$(lab_dir "$P")
+status=$(lab "$P" status) || { echo "$status"; fail "lab status"; }
+assert_eq "ovnmigd runs on hv1 and hv2" 2 "$(grep -cE 'ovnmigd +running' <<<"$status")"
+eval "$(lab "$P" env hv1)"      # OVNMIG_DB, OVNMIG_CTL (hv1), OVN_*_DB
+nodes=$("$ctl" node list)
+assert_match "hv1 registered" "^hv1 " "$nodes"
+assert_match "hv2 registered" "^hv2 " "$nodes"
+check "pod p2 on hv2" lab "$P" pod add p2 --node hv2 --ip 10.100.0.20/24
+
+# Everything ovnmigd sends towards the VM leaves through the node end of
+# its veth, in hv1's namespace: capture there (on "any", which also covers
+# the interface ovnmigd is about to make).
+tcpdump_out=$T/tcpdump.txt
+nsenter --net="/run/netns/$P-hv1" tcpdump -i any -n -e -vv -l \
+    'arp or udp port 67 or udp port 68' >"$tcpdump_out" 2>"$T/tcpdump.err" &
+LAB_BG_PIDS+=($!)
+tcpdump_pid=$!
+for _ in $(seq 50); do grep -q listening "$T/tcpdump.err" && break; sleep 0.1; done
+grep -q listening "$T/tcpdump.err" || fail "tcpdump did not start: $(cat "$T/tcpdump.err")"
+
+cat >"$T/vm1.yaml" <<YAML
+apiVersion: kubevirt.io/v1
+kind: VirtualMachine
+metadata:
+  name: vm1
+  namespace: team-a
+spec:
+  template:
+    metadata:
+      annotations:
+        kubevirt.io/allow-pod-bridge-network-live-migration: ""
+    spec:
+      domain:
+        resources:
+          requests:
+            memory: 262152Ki
+        devices:
+          interfaces:
+          - name: default
+            bridge: {}
+            macAddress: 0a:58:0a:64:00:32
+        firmware:
+          kernelBoot:
+            kernelArgs: console=ttyS0 panic=-1 ovnmig.ping=10.100.0.20,10.100.0.1,169.254.1.1
+            container:
+              kernelPath: $guest/vmlinuz
+              initrdPath: $guest/initramfs.gz
+      networks:
+      - name: default
+        pod: {}
+YAML
+check "vm start vm1 on hv1" lab "$P" vm start vm1 --node hv1 --ip 10.100.0.50/24 -f "$T/vm1.yaml" --namespace team-a
+console=$D/hv1/ovnmigd/vms/vm1.team-a/console.log
+for _ in $(seq 600); do
+    grep -aq OVNMIG-CHECKS-DONE "$console" 2>/dev/null && break
+    sleep 0.1
+done
+grep -aq OVNMIG-CHECKS-DONE "$console" 2>/dev/null \
+    || fail "the guest did not finish its checks: $(tail -n 5 "$console" 2>/dev/null; tail -n 5 "$D/hv1/ovnmigd.log")"
+kill "$tcpdump_pid" 2>/dev/null; wait "$tcpdump_pid" 2>/dev/null
+
+lease=$(grep -a OVNMIG-LEASE "$console")
+assert_match "lease: address and mask" "ip=10\.100\.0\.50 mask=24 " "$lease"
+assert_match "lease: routes 169.254.1.1/32 on-link, default via 169.254.1.1" \
+    "staticroutes=169\.254\.1\.1/32,0\.0\.0\.0,0\.0\.0\.0/0,169\.254\.1\.1 " "$lease"
+assert_match "lease: MTU, DNS, domain, search, host name, server id" \
+    "mtu=1400 dns=10\.96\.0\.10 domain=cluster\.local search=svc\.cluster\.local,cluster\.local hostname=vm1 .*serverid=169\.254\.1\.1" "$lease"
+assert_eq "one lease line (no NAK, no rebind)" 1 "$(grep -ac 'OVNMIG-LEASE\|OVNMIG-NAK' "$console")"
+assert_match "the guest pings the pod on hv2" "OVNMIG-PING ip=10\.100\.0\.20 result=ok" "$(grep -a OVNMIG-PING "$console")"
+assert_match "the guest pings the router" "OVNMIG-PING ip=10\.100\.0\.1 result=ok" "$(grep -a OVNMIG-PING "$console")"
+neigh=$(grep -a OVNMIG-NEIGH "$console")
+assert_match "169.254.1.1 resolves to G" "169\.254\.1\.1 lladdr $G" "$neigh"
+assert_match "the subnet gateway resolves to G" "10\.100\.0\.1 lladdr $G" "$neigh"
+
+offers=$(grep -c 'DHCP-Message (53), length 1: Offer' "$tcpdump_out")
+acks=$(grep -c 'DHCP-Message (53), length 1: ACK' "$tcpdump_out")
+arp_ll=$(grep -c "Reply 169\.254\.1\.1 is-at $G" "$tcpdump_out")
+arp_gw=$(grep -c "Reply 10\.100\.0\.1 is-at $G" "$tcpdump_out")
+assert_eq "exactly one DHCP offer reached the VM" 1 "$offers"
+assert_eq "exactly one DHCP ACK reached the VM" 1 "$acks"
+assert_eq "exactly one ARP reply for 169.254.1.1" 1 "$arp_ll"
+assert_eq "exactly one ARP reply for the subnet gateway" 1 "$arp_gw"
+counters=$(ovs-appctl -t "$OVNMIG_CTL" counters/show --json)
+# shellcheck disable=SC2016
+read -r c_offer c_ack c_reply <<<"$(python3 -c 'import json,sys; c=json.load(sys.stdin)
+print(c["dhcp"].get("tx-offer",0), c["dhcp"].get("tx-ack",0), c["arp"]["reply"])' <<<"$counters")"
+assert_eq "ovnmigd counted one offer, one ACK, two ARP replies" "1 1 2" "$c_offer $c_ack $c_reply"
+
+rc=$(ovn-nbctl get Logical_Switch_Port vm1.team-a options:requested-chassis | tr -d '"')
+assert_eq "LSP requested-chassis" hv1 "$rc"
+hv1_uuid=$(ovn-sbctl --bare --columns=_uuid find Chassis name=hv1)
+bound=$(ovn-sbctl --bare --columns=chassis find Port_Binding logical_port=vm1.team-a)
+assert_eq "SB binds the port to hv1" "$hv1_uuid" "$bound"
+ps_=$(ovn-nbctl get Logical_Switch_Port vm1.team-a port_security)
+assert_eq "port security MAC IP" '["0a:58:0a:64:00:32 10.100.0.50"]' "$ps_"
+
+show_json() { "$ctl" --json vm show vm1 --namespace team-a; }
+j=$(show_json) || fail "vm show --json"
+read -r phase migratable node_phase node_lsp <<<"$(python3 -c 'import json,sys; d=json.load(sys.stdin)
+s=d["vm"]["status"]; n=d["node"]
+print(s.get("phase"), s.get("liveMigratable"), n["phase"], n["ovn"]["binding"]["chassis"])' <<<"$j")"
+assert_eq "status: Running, live-migratable; node: Running, SB chassis hv1" \
+    "Running true Running hv1" "$phase $migratable $node_phase $node_lsp"
+text=$("$ctl" vm show vm1 --namespace team-a)
+assert_match "vm show (text): the LSP" "lsp: exists .*requested-chassis hv1" "$text"
+assert_match "vm show (text): the SB binding" "sb binding: chassis hv1, additional \[\], up true" "$text"
+assert_match "vm show (text): the DHCP binding" "dhcp: 0a:58:0a:64:00:32 -> 10\.100\.0\.50/24" "$text"
+assert_match "vm show (text): the ARP counters" "arp: reply=2" "$text"
+
+# A VM without the annotation runs, but is not live-migratable.
+sed -e 's/name: vm1/name: vm2/' -e '/allow-pod-bridge/d' -e 's/annotations:/labels: {}/' \
+    -e 's/00:32/00:33/' "$T/vm1.yaml" >"$T/vm2.yaml"
+check "vm start vm2 (no annotation)" lab "$P" vm start vm2 --node hv1 --ip 10.100.0.51/24 -f "$T/vm2.yaml" --namespace team-a
+for _ in $(seq 100); do
+    s=$("$ctl" --json vm show vm2 --namespace team-a | python3 -c 'import json,sys; s=json.load(sys.stdin)["vm"]["status"]
+print(s.get("phase"), s.get("liveMigratable"), s.get("liveMigratableReason","").split(":")[0])')
+    [ "$s" = "Running false InterfaceNotLiveMigratable" ] && break
+    sleep 0.1
+done
+assert_eq "vm2: Running, not live-migratable, with the reason" "Running false InterfaceNotLiveMigratable" "$s"
+check "vm stop vm2" lab "$P" vm stop vm2 --namespace team-a
+
+# ---- kill -9 and restart: nothing is re-created.
+qemu_pid=$(cat "$D/hv1/ovnmigd/vms/vm1.team-a/qemu.pid")
+lsp_uuid=$(ovn-nbctl get Logical_Switch_Port vm1.team-a _uuid)
+netns_ino=$(stat -L -c %i "/run/netns/$P-hv1-vm1.team-a")
+row_before=$(show_json | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["vm"], sort_keys=True))')
+ovnmigd_pid=$(cat "$D/hv1/ovnmigd.pid")
+kill -9 "$ovnmigd_pid"
+for _ in $(seq 50); do alive "$ovnmigd_pid" || break; sleep 0.1; done
+sleep 1
+alive "$qemu_pid" || fail "QEMU died with ovnmigd"
+say "ok: QEMU $qemu_pid survives SIGKILL of ovnmigd"
+check "restart ovnmigd on hv1" nsenter --net="/run/netns/$P-hv1" \
+    env OVS_RUNDIR="$D/hv1" "$top_builddir/daemon/ovnmigd" \
+    --config "$D/hv1/ovnmigd.conf" --pidfile="$D/hv1/ovnmigd.pid" \
+    --log-file="$D/hv1/ovnmigd.log" --detach
+for _ in $(seq 100); do
+    c=$(ovs-appctl -t "$OVNMIG_CTL" counters/show --json 2>/dev/null) \
+        && python3 -c 'import json,sys; c=json.load(sys.stdin); sys.exit(0 if c["vms"]["lsp-set"] >= 1 else 1)' <<<"$c" \
+        && break
+    sleep 0.1
+done
+read -r started adopted plumb_err committed <<<"$(python3 -c 'import json,sys; c=json.load(sys.stdin)
+print(c["vms"]["qemu-started"], c["vms"]["qemu-adopted"], c["vms"]["plumbing-errors"], c["ovn"]["txn-committed"])' <<<"$c")"
+assert_eq "after restart: QEMU adopted, none started, no OVN write" "0 1 0 0" "$started $adopted $plumb_err $committed"
+assert_eq "same QEMU" "$qemu_pid" "$(cat "$D/hv1/ovnmigd/vms/vm1.team-a/qemu.pid")"
+assert_eq "same LSP" "$lsp_uuid" "$(ovn-nbctl get Logical_Switch_Port vm1.team-a _uuid)"
+assert_eq "same pod namespace" "$netns_ino" "$(stat -L -c %i "/run/netns/$P-hv1-vm1.team-a")"
+row_after=$(show_json | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["vm"], sort_keys=True))')
+assert_eq "vm show (row and status) unchanged" "$row_before" "$row_after"
+ping_ok "$P" p2 10.100.0.50
+
+# ---- delete: nothing left.
+check "vm stop vm1 (ovnmigctl vm delete)" lab "$P" vm stop vm1 --namespace team-a
+for _ in $(seq 100); do
+    [ -d "$D/hv1/ovnmigd/vms/vm1.team-a" ] || break
+    sleep 0.1
+done
+[ ! -d "$D/hv1/ovnmigd/vms/vm1.team-a" ] || fail "run directory left: $(ls "$D/hv1/ovnmigd/vms/vm1.team-a")"
+! alive "$qemu_pid" || fail "QEMU $qemu_pid left running"
+[ ! -e "/run/netns/$P-hv1-vm1.team-a" ] || fail "pod namespace left"
+assert_eq "no LSP left" "" "$(ovn-nbctl --bare --columns=name find Logical_Switch_Port name=vm1.team-a)"
+assert_eq "no binding left" "" "$(ovn-sbctl --bare --columns=logical_port find Port_Binding logical_port=vm1.team-a)"
+assert_eq "no VM row left" "[]" "$("$ctl" --json vm list | tr -d ' \n')"
+c=$(ovs-appctl -t "$OVNMIG_CTL" counters/show --json)
+assert_eq "no ARP or DHCP port left" "0 0" "$(python3 -c 'import json,sys; c=json.load(sys.stdin); print(c["arp"]["ports"], c["dhcp"]["ports"])' <<<"$c")"
+pass
