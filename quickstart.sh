@@ -29,6 +29,8 @@ PACKAGES=(
     isc-dhcp-client kea-dhcp4-server kea-admin dnsmasq-base
     # network tools used by the tests
     tcpdump iproute2 ethtool iputils-ping arping socat procps
+    # certificates for migration TLS (utilities/ovnmig-pki)
+    openssl
 )
 
 step() { printf '\n== %s\n' "$*"; }

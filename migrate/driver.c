@@ -24,6 +24,9 @@ VLOG_DEFINE_THIS_MODULE(mig_driver);
 #define ANNOUNCE_ROUNDS 5
 #define ANNOUNCE_STEP_MS 100
 
+/* The id of the TLS credentials object the driver adds to QEMU. */
+#define TLS_OBJECT_ID "ovnmig-tls"
+
 void
 mig_params_from_config(struct mig_params *p, const struct mig_config *c,
                        const char *uri)
@@ -67,7 +70,7 @@ struct chain_step {
 
 struct chain {
     struct qmp *qmp;
-    struct chain_step steps[4];
+    struct chain_step steps[5];
     size_t n, next;
     void (*done)(struct chain *, int error, const char *message);
     void *owner;
@@ -127,7 +130,7 @@ parameters_args(const struct mig_params *p, bool source)
 {
     struct json *a = json_object_create();
     /* TLS off must be said too: "" clears creds left from before. */
-    json_object_put_string(a, "tls-creds", p->tls_creds ? p->tls_creds : "");
+    json_object_put_string(a, "tls-creds", p->tls_dir ? TLS_OBJECT_ID : "");
     if (source) {
         /* 0 means "unlimited" in the cluster config; QEMU's meaning of 0
          * has varied between versions, so say it with the largest value. */
@@ -136,7 +139,7 @@ parameters_args(const struct mig_params *p, bool source)
                                          : INT64_MAX));
         json_object_put(a, "downtime-limit",
                         json_integer_create(p->downtime_limit_ms));
-        if (p->tls_creds && p->tls_hostname) {
+        if (p->tls_dir && p->tls_hostname) {
             json_object_put_string(a, "tls-hostname", p->tls_hostname);
         }
     } else {
@@ -150,6 +153,28 @@ parameters_args(const struct mig_params *p, bool source)
                         json_integer_create(ANNOUNCE_STEP_MS));
     }
     return a;
+}
+
+/* Adds the TLS step to 'c', first removing an object left by an earlier
+ * attempt (without waiting: QMP runs commands in order, and "not found"
+ * is the usual answer). */
+static void
+chain_add_tls(struct chain *c, const struct mig_params *p, bool server)
+{
+    if (!p->tls_dir) {
+        return;
+    }
+    struct json *del = json_object_create();
+    json_object_put_string(del, "id", TLS_OBJECT_ID);
+    qmp_execute(c->qmp, "object-del", del, NULL, NULL);
+
+    struct json *a = json_object_create();
+    json_object_put_string(a, "qom-type", "tls-creds-x509");
+    json_object_put_string(a, "id", TLS_OBJECT_ID);
+    json_object_put_string(a, "dir", p->tls_dir);
+    json_object_put_string(a, "endpoint", server ? "server" : "client");
+    json_object_put(a, "verify-peer", json_boolean_create(true));
+    chain_add(c, "object-add", a);
 }
 
 static struct json *
@@ -189,6 +214,7 @@ mig_target_prepare(struct qmp *qmp, const struct mig_params *p,
     t->chain.qmp = qmp;
     t->chain.owner = t;
     t->chain.done = target_done;
+    chain_add_tls(&t->chain, p, true);
     chain_add(&t->chain, "migrate-set-capabilities", capabilities_args(p));
     chain_add(&t->chain, "migrate-set-parameters", parameters_args(p, false));
     chain_add(&t->chain, "migrate-incoming", uri_args(p->uri));
@@ -383,6 +409,7 @@ mig_source_start(struct event_base *base, struct qmp *qmp,
     s->chain.qmp = qmp;
     s->chain.owner = s;
     s->chain.done = source_started;
+    chain_add_tls(&s->chain, p, false);
     chain_add(&s->chain, "migrate-set-capabilities", capabilities_args(p));
     chain_add(&s->chain, "migrate-set-parameters", parameters_args(p, true));
     chain_add(&s->chain, "migrate", uri_args(p->uri));

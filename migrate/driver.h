@@ -13,6 +13,11 @@
  *
  * Both capability sets must agree: postcopy-ram is enabled on both sides
  * before migrate-incoming when post-copy is allowed.
+ *
+ * With TLS, each side first gets a tls-creds-x509 object (the target as
+ * server, the source as client, both verifying their peer), so a target
+ * whose certificate another CA signed is refused and the source keeps
+ * running.
  */
 #ifndef OVNMIG_DRIVER_H
 #define OVNMIG_DRIVER_H 1
@@ -31,7 +36,9 @@ struct mig_params {
     unsigned int downtime_limit_ms;
     bool auto_converge;
     bool post_copy;
-    const char *tls_creds;      /* QEMU object id, or NULL: plain. */
+    const char *tls_dir;        /* Certificates in QEMU's layout (see
+                                 * utilities/ovnmig-pki), or NULL: plain
+                                 * TCP, which must have been asked for. */
     const char *tls_hostname;   /* Name the target's certificate must
                                  * carry; NULL: the URI's host. */
     unsigned int poll_ms;       /* query-migrate period (source). */

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0
  *
  * migrate/driver against real QEMU: one test guest (tests/guest) booted
- * once under TCG, then migrated over unix sockets to fresh targets three
- * times: cancelled midway, stopped by the completion timeout, and carried
- * through.  After each failure the guest must still run on the source;
+ * once under TCG, then migrated over unix sockets to fresh targets four
+ * times: cancelled midway, stopped by the completion timeout, refused over
+ * TLS by a target whose certificate another CA signed, and carried through
+ * over TLS.  After each failure the guest must still run on the source;
  * after the last it must run, and answer on its console, on the target.
  * No network and no privileges needed; skipped when QEMU or the guest
  * kernel is missing. */
@@ -170,19 +171,23 @@ run_until(struct outcome *o, int seconds)
  * outcome, and the target in '*dst' (still running or not). */
 static struct outcome
 migrate(struct vm *src, struct vm *dst, const char *name,
-        const struct mig_config *config, int cancel_after_ms)
+        const struct mig_config *config, int cancel_after_ms,
+        const char *src_tls, const char *dst_tls)
 {
     char uri[300];
     snprintf(uri, sizeof uri, "unix:%s/%s.mig", dir, name);
     struct mig_params params;
     mig_params_from_config(&params, config, uri);
+    params.tls_hostname = "target.ovnmig";
 
     vm_start(dst, name, true);
     struct outcome listening = { .done = false };
+    params.tls_dir = dst_tls;
     assert_int_equal(mig_target_prepare(dst->qmp, &params, on_done,
                                         &listening), 0);
     run_until(&listening, 10);
     assert_int_equal(listening.error, 0);
+    params.tls_dir = src_tls;
 
     struct mig_monitor monitor;
     mig_monitor_init(&monitor, config, 262152 * 1024, 0, time_msec());
@@ -247,23 +252,49 @@ test_migrations(void **state)
     /* 1. Cancelled midway (a bandwidth low enough to still be copying). */
     mig_config_init(&config);
     config.bandwidth = 256 * 1024;
-    struct outcome o = migrate(&src, &dst, "t1", &config, 300);
+    struct outcome o = migrate(&src, &dst, "t1", &config, 300, NULL, NULL);
     assert_int_equal(o.error, -ECANCELED);
     wait_status(&src, "running");
     vm_kill(&dst);
 
     /* 2. Past completionTimeoutPerGiB (1 s/GiB: 1 s here). */
     config.completion_timeout_per_gib = 1;
-    o = migrate(&src, &dst, "t2", &config, 0);
+    o = migrate(&src, &dst, "t2", &config, 0, NULL, NULL);
     assert_int_equal(o.error, -ETIMEDOUT);
     assert_non_null(strstr(o.message, "completionTimeoutPerGiB"));
     wait_status(&src, "running");
     vm_kill(&dst);
 
-    /* 3. Carried through, unlimited bandwidth, a 50 ms downtime limit. */
+    /* 3. Over TLS, to a target whose certificate another CA signed: the
+     * source refuses it and keeps the guest. */
     mig_config_init(&config);
+    char *ours = xasprintf("%s/pki/source.ovnmig", dir);
+    char *foreign = xasprintf("%s/other-pki/target.ovnmig", dir);
+    char *good = xasprintf("%s/pki/target.ovnmig", dir);
+    o = migrate(&src, &dst, "t3", &config, 0, ours, foreign);
+    assert_int_equal(o.error, -EIO);
+    wait_status(&src, "running");
+    vm_kill(&dst);
+
+    /* 4. Carried through over TLS, unlimited bandwidth, a 50 ms downtime
+     * limit. */
     config.downtime_limit_ms = 50;
-    o = migrate(&src, &dst, "t3", &config, 0);
+    o = migrate(&src, &dst, "t4", &config, 0, ours, good);
+    free(ours);
+    free(foreign);
+    free(good);
+    assert_int_equal(o.error, 0);
+
+    /* It really went over TLS. */
+    struct json *result = NULL;
+    assert_int_equal(qmp_execute_sync(base, src.qmp,
+                                      "query-migrate-parameters", NULL, 5000,
+                                      &result, NULL), 0);
+    const struct json *creds = shash_find_data(json_object(result),
+                                               "tls-creds");
+    assert_non_null(creds);
+    assert_string_equal(json_string(creds), "ovnmig-tls");
+    json_destroy(result);
     assert_int_equal(o.error, 0);
     wait_status(&dst, "running");
     wait_status(&src, "postmigrate");
@@ -302,6 +333,18 @@ main(void)
         free(k);
     }
     free(build);
+
+    /* Two certificate authorities: ours, and another one. */
+    char *pki = xasprintf(
+        "set -e; p=%s/utilities/ovnmig-pki; d=%s; exec >/dev/null; "
+        "$p init $d/pki; $p node $d/pki source.ovnmig; "
+        "$p node $d/pki target.ovnmig; "
+        "$p init $d/other-pki; $p node $d/other-pki target.ovnmig",
+        TOP_SRCDIR, dir);
+    if (system(pki)) {
+        guest[0] = '\0';        /* No openssl: the test skips. */
+    }
+    free(pki);
     base = event_base_new();
 
     const struct CMUnitTest tests[] = {
