@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "arpproxy/arp-proxy-io.h"
+#include "lib/tool.h"
 #include "fatal-signal.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/json.h"
@@ -442,28 +443,27 @@ print_counters(const struct proxy *p)
 }
 
 static void
-on_signal(evutil_socket_t signo, short what, void *p_)
+counters_hook(void *p)
+{
+    print_counters(p);
+}
+
+/* SIGHUP: the ports file again. */
+static void
+reload_hook(void *p_)
 {
     struct proxy *p = p_;
-
-    if (signo == SIGUSR1) {
-        print_counters(p);
-    } else if (signo == SIGHUP) {
-        struct shash want;
-        char *error = wanted_ports(p->opts, &want);
-        if (error) {
-            VLOG_ERR("reload: %s; ports unchanged", error);
-            free(error);
-        } else {
-            int failures = sync_ports(p->io, &want);
-            VLOG_INFO("reloaded: serving %"PRIuSIZE" ports, %d failed",
-                      arpp_io_n_ports(p->io), failures);
-        }
-        free_ports(&want);
+    struct shash want;
+    char *error = wanted_ports(p->opts, &want);
+    if (error) {
+        VLOG_ERR("reload: %s; ports unchanged", error);
+        free(error);
     } else {
-        VLOG_INFO("stopping on signal %d", (int) signo);
-        event_base_loopbreak(p->base);
+        int failures = sync_ports(p->io, &want);
+        VLOG_INFO("reloaded: serving %"PRIuSIZE" ports, %d failed",
+                  arpp_io_n_ports(p->io), failures);
     }
+    free_ports(&want);
 }
 
 int
@@ -508,20 +508,9 @@ main(int argc, char *argv[])
         return EXIT_RUNTIME;
     }
 
-    static const int signals[] = { SIGINT, SIGTERM, SIGUSR1, SIGHUP };
-    struct event *sig_events[ARRAY_SIZE(signals)];
-    for (size_t i = 0; i < ARRAY_SIZE(signals); i++) {
-        sig_events[i] = evsignal_new(p.base, signals[i], on_signal, &p);
-        event_add(sig_events[i], NULL);
-    }
-
     VLOG_INFO("ready: serving %"PRIuSIZE" ports", arpp_io_n_ports(p.io));
-    int rc = event_base_dispatch(p.base) < 0 ? EXIT_RUNTIME : EXIT_OK;
-
-    print_counters(&p);
-    for (size_t i = 0; i < ARRAY_SIZE(signals); i++) {
-        event_free(sig_events[i]);
-    }
+    struct tool_hooks hooks = { counters_hook, reload_hook, &p };
+    int rc = tool_run(p.base, &hooks) ? EXIT_RUNTIME : EXIT_OK;
     arpp_io_destroy(p.io);
     event_base_free(p.base);
     free_ports(&opts.ports);

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "dhcpd/dhcp-io.h"
+#include "lib/tool.h"
 #include "fatal-signal.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/shash.h"
@@ -437,29 +438,28 @@ print_counters(const struct server *s)
 }
 
 static void
-on_signal(evutil_socket_t signo, short what, void *s_)
+counters_hook(void *s)
+{
+    print_counters(s);
+}
+
+/* SIGHUP: the bindings (and their file) again. */
+static void
+reload_hook(void *s_)
 {
     struct server *s = s_;
-
-    if (signo == SIGUSR1) {
-        print_counters(s);
-    } else if (signo == SIGHUP) {
-        struct shash want;
-        char *error = wanted_bindings(s->opts, &want);
-        if (error) {
-            VLOG_ERR("reload: %s; bindings unchanged", error);
-            free(error);
-        } else {
-            int failures = sync_bindings(s, &want);
-            VLOG_INFO("reloaded: %"PRIuSIZE" bindings on %"PRIuSIZE
-                      " ports, %d ports failed", dhcp_io_n_bindings(s->io),
-                      dhcp_io_n_ports(s->io), failures);
-        }
-        free_wanted(&want);
+    struct shash want;
+    char *error = wanted_bindings(s->opts, &want);
+    if (error) {
+        VLOG_ERR("reload: %s; bindings unchanged", error);
+        free(error);
     } else {
-        VLOG_INFO("stopping on signal %d", (int) signo);
-        event_base_loopbreak(s->base);
+        int failures = sync_bindings(s, &want);
+        VLOG_INFO("reloaded: %"PRIuSIZE" bindings on %"PRIuSIZE
+                  " ports, %d ports failed", dhcp_io_n_bindings(s->io),
+                  dhcp_io_n_ports(s->io), failures);
     }
+    free_wanted(&want);
 }
 
 int
@@ -506,22 +506,11 @@ main(int argc, char *argv[])
         return EXIT_RUNTIME;
     }
 
-    static const int signals[] = { SIGINT, SIGTERM, SIGUSR1, SIGHUP };
-    struct event *sig_events[ARRAY_SIZE(signals)];
-    for (size_t i = 0; i < ARRAY_SIZE(signals); i++) {
-        sig_events[i] = evsignal_new(s.base, signals[i], on_signal, &s);
-        event_add(sig_events[i], NULL);
-    }
-
     VLOG_INFO("ready: %"PRIuSIZE" bindings on %"PRIuSIZE" ports%s",
               dhcp_io_n_bindings(s.io), dhcp_io_n_ports(s.io),
               opts.server.allow_relay ? ", relayed requests answered" : "");
-    int rc = event_base_dispatch(s.base) < 0 ? EXIT_RUNTIME : EXIT_OK;
-
-    print_counters(&s);
-    for (size_t i = 0; i < ARRAY_SIZE(signals); i++) {
-        event_free(sig_events[i]);
-    }
+    struct tool_hooks hooks = { counters_hook, reload_hook, &s };
+    int rc = tool_run(s.base, &hooks) ? EXIT_RUNTIME : EXIT_OK;
     dhcp_io_destroy(s.io);
     event_base_free(s.base);
     sset_destroy(&s.file_interfaces);

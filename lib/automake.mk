@@ -8,7 +8,9 @@ lib_libovnmig_a_SOURCES = \
 	lib/pktio.c \
 	lib/pktio.h \
 	lib/quantity.c \
-	lib/quantity.h
+	lib/quantity.h \
+	lib/tool.c \
+	lib/tool.h
 
 # Unit tests, and their second build under ASan/UBSan.
 check_PROGRAMS += tests/test-packet tests/test-packet-asan

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * tool.h -- the event loop the standalone responders (ovnmig-arpproxy,
+ * ovnmig-dhcpd) share: it runs until SIGINT or SIGTERM, prints counters on
+ * SIGUSR1 and once more at the end, and reloads on SIGHUP.
+ */
+#ifndef OVNMIG_TOOL_H
+#define OVNMIG_TOOL_H 1
+
+struct event_base;
+
+struct tool_hooks {
+    void (*counters)(void *aux);        /* SIGUSR1, and at the end. */
+    void (*reload)(void *aux);          /* SIGHUP; may be NULL. */
+    void *aux;
+};
+
+/* Runs 'base' as above.  Returns 0, or -1 if the loop failed. */
+int tool_run(struct event_base *base, const struct tool_hooks *hooks);
+
+#endif /* tool.h */
