@@ -243,14 +243,41 @@ cmd_vm_show(struct ctl_request *req, int argc, const char *argv[], void *d_)
              show_done, req);
 }
 
+/* counters/show writes sections: "[name]" and "key value" lines, or one
+ * JSON object per section under 'root'. */
+struct counters_out {
+    struct ds *text;
+    struct json *root;          /* NULL: text. */
+    struct json *section;
+};
+
 static void
-put_counter(struct ds *s, struct json *o, const char *name, uint64_t value)
+section_begin(struct counters_out *out, const char *name)
 {
-    if (o) {
-        json_object_put(o, name, json_integer_create(value));
+    if (out->root) {
+        out->section = json_object_create();
+        json_object_put(out->root, name, out->section);
     } else {
-        ds_put_format(s, "%s %"PRIu64"\n", name, value);
+        ds_put_format(out->text, "[%s]\n", name);
     }
+}
+
+static void
+put_counter(struct counters_out *out, const char *name, uint64_t value)
+{
+    if (out->root) {
+        json_object_put(out->section, name, json_integer_create(value));
+    } else {
+        ds_put_format(out->text, "%s %"PRIu64"\n", name, value);
+    }
+}
+
+static void
+put_pktio_counters(struct counters_out *out, const struct pktio_stats *p)
+{
+#define PKTIO_STAT(MEMBER, NAME) put_counter(out, NAME, p->MEMBER);
+    PKTIO_STATS
+#undef PKTIO_STAT
 }
 
 static void
@@ -260,117 +287,88 @@ cmd_counters_show(struct ctl_request *req, int argc, const char *argv[],
     struct ovnmigd *d = d_;
     bool json = ctl_take_flag(&argc, argv, "--json");
     struct ds s = DS_EMPTY_INITIALIZER;
-    struct json *root = json ? json_object_create() : NULL;
-    struct json *o;
+    struct counters_out out = {
+        .text = &s, .root = json ? json_object_create() : NULL,
+    };
 
     /* The daemon's own. */
     struct vmm_stats vs;
     vmm_get_stats(d->vmm, &vs);
-    o = json ? json_object_create() : NULL;
-    if (!json) {
-        ds_put_cstr(&s, "[vms]\n");
-    }
-#define VMM_STAT(MEMBER, NAME) put_counter(&s, o, NAME, vs.MEMBER);
+    section_begin(&out, "vms");
+#define VMM_STAT(MEMBER, NAME) put_counter(&out, NAME, vs.MEMBER);
     VMM_STATS
 #undef VMM_STAT
-    if (json) {
-        json_object_put(root, "vms", o);
-    }
 
     struct cdb_stats cs;
     cdb_get_stats(d->cdb, &cs);
-    o = json ? json_object_create() : NULL;
-    if (!json) {
-        ds_put_cstr(&s, "[cluster-db]\n");
-    }
-    put_counter(&s, o, "connected", cs.connected);
-    put_counter(&s, o, "snapshots", cs.snapshots);
-    put_counter(&s, o, "heartbeats", cs.heartbeats);
-    put_counter(&s, o, "status-writes", cs.status_writes);
-    put_counter(&s, o, "txn-committed", cs.txn_committed);
-    put_counter(&s, o, "txn-failed", cs.txn_failed);
-    put_counter(&s, o, "reconnects", cs.reconnects);
-    put_counter(&s, o, "vms", cs.vms);
-    if (json) {
-        json_object_put(root, "cluster-db", o);
-    }
+    section_begin(&out, "cluster-db");
+    put_counter(&out, "connected", cs.connected);
+    put_counter(&out, "snapshots", cs.snapshots);
+    put_counter(&out, "heartbeats", cs.heartbeats);
+    put_counter(&out, "status-writes", cs.status_writes);
+    put_counter(&out, "txn-committed", cs.txn_committed);
+    put_counter(&out, "txn-failed", cs.txn_failed);
+    put_counter(&out, "reconnects", cs.reconnects);
+    put_counter(&out, "vms", cs.vms);
 
     struct ovnhook_stats hs;
     ovnhook_get_stats(d->hooks, &hs);
-    o = json ? json_object_create() : NULL;
-    if (!json) {
-        ds_put_cstr(&s, "[ovn]\n");
-    }
-    put_counter(&s, o, "nb-connected", hs.nb_connected);
-    put_counter(&s, o, "sb-connected", hs.sb_connected);
-    put_counter(&s, o, "queued", hs.queued);
-    put_counter(&s, o, "watched", hs.watched);
-    put_counter(&s, o, "requests", hs.requests);
-    put_counter(&s, o, "rejected-full", hs.rejected_full);
-    put_counter(&s, o, "txn-committed", hs.txn_committed);
-    put_counter(&s, o, "txn-unchanged", hs.txn_unchanged);
-    put_counter(&s, o, "txn-retried", hs.txn_retried);
-    put_counter(&s, o, "txn-failed", hs.txn_failed);
-    put_counter(&s, o, "done-ok", hs.done_ok);
-    put_counter(&s, o, "done-error", hs.done_error);
-    put_counter(&s, o, "timeouts", hs.timeouts);
-    put_counter(&s, o, "nb-reconnects", hs.nb_reconnects);
-    if (json) {
-        json_object_put(root, "ovn", o);
-    }
+    section_begin(&out, "ovn");
+    put_counter(&out, "nb-connected", hs.nb_connected);
+    put_counter(&out, "sb-connected", hs.sb_connected);
+    put_counter(&out, "queued", hs.queued);
+    put_counter(&out, "watched", hs.watched);
+    put_counter(&out, "requests", hs.requests);
+    put_counter(&out, "rejected-full", hs.rejected_full);
+    put_counter(&out, "txn-committed", hs.txn_committed);
+    put_counter(&out, "txn-unchanged", hs.txn_unchanged);
+    put_counter(&out, "txn-retried", hs.txn_retried);
+    put_counter(&out, "txn-failed", hs.txn_failed);
+    put_counter(&out, "done-ok", hs.done_ok);
+    put_counter(&out, "done-error", hs.done_error);
+    put_counter(&out, "timeouts", hs.timeouts);
+    put_counter(&out, "nb-reconnects", hs.nb_reconnects);
 
     struct arpp_counters ac;
     struct pktio_stats ap;
     arpp_io_get_counters(d->arp, &ac, &ap);
-    o = json ? json_object_create() : NULL;
-    if (!json) {
-        ds_put_cstr(&s, "[arp]\n");
-    }
+    section_begin(&out, "arp");
     for (int i = 0; i < ARPP_N_VERDICTS; i++) {
-        put_counter(&s, o, arpp_verdict_name(i), ac.n[i]);
+        put_counter(&out, arpp_verdict_name(i), ac.n[i]);
     }
-    put_counter(&s, o, "rx-frames", ap.rx_frames);
-    put_counter(&s, o, "tx-frames", ap.tx_frames);
-    put_counter(&s, o, "tx-errors", ap.tx_errors);
-    put_counter(&s, o, "ports", arpp_io_n_ports(d->arp));
-    if (json) {
-        json_object_put(root, "arp", o);
-    }
+    put_pktio_counters(&out, &ap);
+    put_counter(&out, "ports", arpp_io_n_ports(d->arp));
 
     struct dhcp_counters dc;
     struct pktio_stats dp;
     dhcp_io_get_counters(d->dhcp, &dc, &dp);
     if (json) {
+        /* dhcp_counters_format() writes the section's JSON object. */
         struct ds tmp = DS_EMPTY_INITIALIZER;
         dhcp_counters_format(&dc, &tmp, true);
-        struct json *dj = json_from_string(ds_cstr(&tmp));
+        out.section = json_from_string(ds_cstr(&tmp));
         ds_destroy(&tmp);
-        if (dj->type != JSON_OBJECT) {
-            json_destroy(dj);
-            dj = json_object_create();
+        if (out.section->type != JSON_OBJECT) {
+            json_destroy(out.section);
+            out.section = json_object_create();
         }
-        put_counter(&s, dj, "rx-frames", dp.rx_frames);
-        put_counter(&s, dj, "tx-frames", dp.tx_frames);
-        put_counter(&s, dj, "ports", dhcp_io_n_ports(d->dhcp));
-        put_counter(&s, dj, "bindings", dhcp_io_n_bindings(d->dhcp));
-        json_object_put(root, "dhcp", dj);
+        json_object_put(out.root, "dhcp", out.section);
     } else {
-        ds_put_cstr(&s, "[dhcp]\n");
+        section_begin(&out, "dhcp");
         dhcp_counters_format(&dc, &s, false);
         if (s.length && s.string[s.length - 1] != '\n') {
             ds_put_char(&s, '\n');
         }
-        put_counter(&s, NULL, "rx-frames", dp.rx_frames);
-        put_counter(&s, NULL, "tx-frames", dp.tx_frames);
-        put_counter(&s, NULL, "ports", dhcp_io_n_ports(d->dhcp));
-        put_counter(&s, NULL, "bindings", dhcp_io_n_bindings(d->dhcp));
     }
+    put_pktio_counters(&out, &dp);
+    put_counter(&out, "ports", dhcp_io_n_ports(d->dhcp));
+    put_counter(&out, "bindings", dhcp_io_n_bindings(d->dhcp));
 
     if (json) {
-        char *text = json_to_string(root, JSSF_SORT);
+        char *text = json_to_string(out.root, JSSF_SORT);
         ds_put_format(&s, "%s\n", text);
         free(text);
-        json_destroy(root);
+        json_destroy(out.root);
     }
     ctl_reply(req, ds_cstr(&s));
     ds_destroy(&s);
