@@ -11,7 +11,9 @@ migrate_libmigrate_a_SOURCES = \
 	migrate/qemu-vm.c \
 	migrate/qemu-vm.h \
 	migrate/qmp.c \
-	migrate/qmp.h
+	migrate/qmp.h \
+	migrate/scheduler.c \
+	migrate/scheduler.h
 
 check_PROGRAMS += tests/test-qmp tests/test-qmp-asan
 UNIT_TESTS += tests/test-qmp tests/test-qmp-asan
@@ -68,3 +70,14 @@ tests_test_migrate_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DTOP_SRCDIR='"$(abs_top_srcdir)"' -DTOP_BUILDDIR='"$(abs_top_builddir)"'
 tests_test_migrate_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(EVENT_CFLAGS)
 tests_test_migrate_LDADD = $(CMOCKA_LIBS) $(EVENT_LIBS) $(OVS_LIBS)
+
+check_PROGRAMS += tests/test-scheduler tests/test-scheduler-asan
+UNIT_TESTS += tests/test-scheduler tests/test-scheduler-asan
+tests_test_scheduler_SOURCES = tests/test-scheduler.c migrate/scheduler.c \
+	migrate/scheduler.h migrate/policy.c lib/quantity.c
+tests_test_scheduler_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_scheduler_LDADD = $(CMOCKA_LIBS) $(OVS_LIBS)
+tests_test_scheduler_asan_SOURCES = $(tests_test_scheduler_SOURCES)
+tests_test_scheduler_asan_CFLAGS = $(tests_test_scheduler_CFLAGS) $(SAN_CFLAGS)
+tests_test_scheduler_asan_LDFLAGS = $(SAN_CFLAGS)
+tests_test_scheduler_asan_LDADD = $(tests_test_scheduler_LDADD)
