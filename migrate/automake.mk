@@ -81,3 +81,14 @@ tests_test_scheduler_asan_SOURCES = $(tests_test_scheduler_SOURCES)
 tests_test_scheduler_asan_CFLAGS = $(tests_test_scheduler_CFLAGS) $(SAN_CFLAGS)
 tests_test_scheduler_asan_LDFLAGS = $(SAN_CFLAGS)
 tests_test_scheduler_asan_LDADD = $(tests_test_scheduler_LDADD)
+
+# make bench-drain: a simulated drain of 200 VMs through the real
+# scheduler and monitor, against the bound total memory / (per-node
+# outbound limit x bandwidth per migration).
+noinst_PROGRAMS += tests/bench/drain-sim
+tests_bench_drain_sim_SOURCES = tests/bench/drain-sim.c migrate/scheduler.c \
+	migrate/monitor.c migrate/policy.c lib/quantity.c
+tests_bench_drain_sim_LDADD = $(OVS_LIBS) -lm
+BENCHES += bench-drain
+bench-drain: tests/bench/drain-sim
+	@tests/bench/drain-sim
