@@ -25,7 +25,7 @@ tests_test_packet_asan_LDADD = $(tests_test_packet_LDADD)
 
 check_PROGRAMS += tests/test-kubevirt-yaml tests/test-kubevirt-yaml-asan
 UNIT_TESTS += tests/test-kubevirt-yaml tests/test-kubevirt-yaml-asan
-EXTRA_DIST += tests/data/vm1.yaml
+EXTRA_DIST += tests/data/vm1.yaml tests/data/policy1.yaml
 tests_test_kubevirt_yaml_SOURCES = tests/test-kubevirt-yaml.c \
 	lib/kubevirt-yaml.c lib/kubevirt-yaml.h lib/quantity.c lib/quantity.h
 tests_test_kubevirt_yaml_CPPFLAGS = $(AM_CPPFLAGS) \

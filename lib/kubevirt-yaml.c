@@ -21,8 +21,11 @@
 #define MAX_VISITS 100000
 
 struct ctx {
+    const struct kind *kind;
     yaml_document_t *doc;
-    struct kvyaml_vm *vm;
+    struct kvyaml_vm *vm;               /* What is being read: one of */
+    struct kvyaml_policy *policy;       /* these two. */
+    struct svec *unknown;               /* Its paths of unread fields. */
     char *error;                /* First error; stops the walk. */
     size_t visits;
 };
@@ -79,6 +82,16 @@ is_mapping(struct ctx *c, yaml_node_t *n, const char *path)
 typedef bool field_fn(struct ctx *, const char *key, yaml_node_t *value,
                       const char *path);
 
+/* A kind of Kubernetes object: how to read its two blocks, and what it
+ * must hold once read. */
+struct kind {
+    const char *api_version;
+    const char *kind;
+    field_fn *metadata;
+    field_fn *spec;
+    void (*check)(struct ctx *);
+};
+
 static void
 walk(struct ctx *c, yaml_node_t *n, const char *path, field_fn *field)
 {
@@ -94,7 +107,7 @@ walk(struct ctx *c, yaml_node_t *n, const char *path, field_fn *field)
         }
         char *sub = *path ? xasprintf("%s.%s", path, key) : xstrdup(key);
         if (!field(c, key, value, sub)) {
-            svec_add(&c->vm->unknown, sub);
+            svec_add(c->unknown, sub);
         }
         free(sub);
     }
@@ -444,23 +457,28 @@ spec_field(struct ctx *c, const char *key, yaml_node_t *v, const char *path)
     return true;
 }
 
+/* apiVersion or kind, which must be 'want'. */
+static void
+expect_value(struct ctx *c, yaml_node_t *v, const char *path,
+             const char *want)
+{
+    const char *s = scalar(c, v, path);
+    if (s && strcmp(s, want)) {
+        fail(c, "%s: \"%s\" is not %s", path, s, want);
+    }
+}
+
 static bool
 top_field(struct ctx *c, const char *key, yaml_node_t *v, const char *path)
 {
     if (!strcmp(key, "apiVersion")) {
-        const char *s = scalar(c, v, path);
-        if (s && strcmp(s, "kubevirt.io/v1")) {
-            fail(c, "apiVersion: \"%s\" is not kubevirt.io/v1", s);
-        }
+        expect_value(c, v, path, c->kind->api_version);
     } else if (!strcmp(key, "kind")) {
-        const char *s = scalar(c, v, path);
-        if (s && strcmp(s, "VirtualMachine")) {
-            fail(c, "kind: \"%s\" is not VirtualMachine", s);
-        }
+        expect_value(c, v, path, c->kind->kind);
     } else if (!strcmp(key, "metadata")) {
-        walk(c, v, path, vm_metadata_field);
+        walk(c, v, path, c->kind->metadata);
     } else if (!strcmp(key, "spec")) {
-        walk(c, v, path, spec_field);
+        walk(c, v, path, c->kind->spec);
     } else if (!strcmp(key, "status")) {
         /* Written by a cluster, not by the author: not ours to read. */
     } else {
@@ -493,22 +511,15 @@ check_vm(struct ctx *c)
     }
 }
 
-int
-kvyaml_parse_vm(const char *text, size_t size, struct kvyaml_vm *vm,
-                char **errorp)
+/* Loads the YAML document of 'size' bytes at 'text' and reads it as an
+ * object of c->kind.  Returns 0, or -EINVAL or -EFBIG with the message in
+ * '*errorp' (caller frees). */
+static int
+parse_document(const char *text, size_t size, struct ctx *c, char **errorp)
 {
-    memset(vm, 0, sizeof *vm);
-    smap_init(&vm->labels);
-    smap_init(&vm->annotations);
-    svec_init(&vm->unknown);
-    vm->cpus = 1;
-    vm->namespace = xstrdup("default");
-    vm->eviction_strategy = xstrdup("None");
     *errorp = NULL;
-
     if (size > KVYAML_MAX_SIZE) {
         *errorp = xasprintf("document over %d bytes", KVYAML_MAX_SIZE);
-        kvyaml_vm_destroy(vm);
         return -EFBIG;
     }
 
@@ -523,29 +534,52 @@ kvyaml_parse_vm(const char *text, size_t size, struct kvyaml_vm *vm,
                             parser.problem_mark.column + 1,
                             parser.problem ? parser.problem : "unknown");
         yaml_parser_delete(&parser);
-        kvyaml_vm_destroy(vm);
         return -EINVAL;
     }
 
-    struct ctx c = { .doc = &doc, .vm = vm };
+    c->doc = &doc;
     yaml_node_t *root = yaml_document_get_root_node(&doc);
     if (!root) {
-        fail(&c, "empty document");
+        fail(c, "empty document");
     } else {
-        walk(&c, root, "", top_field);
+        walk(c, root, "", top_field);
     }
-    if (!c.error) {
-        check_vm(&c);
+    if (!c->error) {
+        c->kind->check(c);
     }
     yaml_document_delete(&doc);
     yaml_parser_delete(&parser);
+    c->doc = NULL;
 
-    if (c.error) {
-        *errorp = c.error;
-        kvyaml_vm_destroy(vm);
+    if (c->error) {
+        *errorp = c->error;
         return -EINVAL;
     }
     return 0;
+}
+
+int
+kvyaml_parse_vm(const char *text, size_t size, struct kvyaml_vm *vm,
+                char **errorp)
+{
+    memset(vm, 0, sizeof *vm);
+    smap_init(&vm->labels);
+    smap_init(&vm->annotations);
+    svec_init(&vm->unknown);
+    vm->cpus = 1;
+    vm->namespace = xstrdup("default");
+    vm->eviction_strategy = xstrdup("None");
+
+    static const struct kind vm_kind = {
+        "kubevirt.io/v1", "VirtualMachine", vm_metadata_field, spec_field,
+        check_vm,
+    };
+    struct ctx c = { .kind = &vm_kind, .vm = vm, .unknown = &vm->unknown };
+    int error = parse_document(text, size, &c, errorp);
+    if (error) {
+        kvyaml_vm_destroy(vm);
+    }
+    return error;
 }
 
 void
@@ -568,4 +602,236 @@ kvyaml_vm_destroy(struct kvyaml_vm *vm)
     smap_init(&vm->labels);
     smap_init(&vm->annotations);
     svec_init(&vm->unknown);
+}
+
+/* ------------------------------------------------------ MigrationPolicy */
+
+/* A label's name part, or a label value when 'empty_ok': at most 63
+ * characters, alphanumerics at both ends, '-', '_' and '.' between. */
+static bool
+label_name_ok(const char *s, size_t n, bool empty_ok)
+{
+    if (!n) {
+        return empty_ok;
+    }
+    if (n > 63 || !isalnum((unsigned char) s[0])
+        || !isalnum((unsigned char) s[n - 1])) {
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!isalnum((unsigned char) s[i]) && !strchr("-_.", s[i])) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* A DNS subdomain: dot-separated DNS labels, at most 253 characters. */
+static bool
+dns_subdomain_ok(const char *s, size_t n)
+{
+    if (!n || n > 253) {
+        return false;
+    }
+    char label[64];
+    for (size_t start = 0; start <= n; ) {
+        const char *dot = memchr(s + start, '.', n - start);
+        size_t len = (dot ? dot - s : n) - start;
+        if (len >= sizeof label) {
+            return false;
+        }
+        memcpy(label, s + start, len);
+        label[len] = '\0';
+        if (!dns_label_ok(label)) {
+            return false;
+        }
+        start += len + 1;
+    }
+    return true;
+}
+
+/* A Kubernetes label key: an optional DNS-subdomain prefix and '/', then
+ * a name. */
+static bool
+label_key_ok(const char *key)
+{
+    const char *slash = strchr(key, '/');
+    if (!slash) {
+        return label_name_ok(key, strlen(key), false);
+    }
+    return dns_subdomain_ok(key, slash - key)
+           && label_name_ok(slash + 1, strlen(slash + 1), false);
+}
+
+/* A map of label selectors, checked as Kubernetes checks labels. */
+static void
+selector(struct ctx *c, yaml_node_t *n, const char *path, struct smap *map)
+{
+    string_map(c, n, path, map);
+    struct smap_node *node;
+    SMAP_FOR_EACH (node, map) {
+        if (c->error) {
+            return;
+        }
+        if (!label_key_ok(node->key)) {
+            fail(c, "%s: \"%s\" is not a label key ([prefix/]name, name "
+                 "up to 63 characters)", path, node->key);
+        } else if (!label_name_ok(node->value, strlen(node->value), true)) {
+            fail(c, "%s.%s: \"%s\" is not a label value (up to 63 "
+                 "characters: letters, digits, '-', '_', '.')", path,
+                 node->key, node->value);
+        }
+    }
+}
+
+/* A plain (unquoted) scalar: Kubernetes reads a quoted "true" or "23" as
+ * a string, which a boolean or integer field refuses. */
+static const char *
+plain_scalar(struct ctx *c, yaml_node_t *n, const char *path,
+             const char *what)
+{
+    const char *s = scalar(c, n, path);
+    if (s && n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE) {
+        fail(c, "%s: expected %s, not the string \"%s\"", path, what, s);
+        return NULL;
+    }
+    return s;
+}
+
+static void
+boolean(struct ctx *c, yaml_node_t *n, const char *path, bool *has,
+        bool *value)
+{
+    static const char *const truths[] = { "true", "True", "TRUE" };
+    static const char *const lies[] = { "false", "False", "FALSE" };
+    const char *s = plain_scalar(c, n, path, "true or false");
+    if (!s) {
+        return;
+    }
+    for (size_t i = 0; i < ARRAY_SIZE(truths); i++) {
+        if (!strcmp(s, truths[i]) || !strcmp(s, lies[i])) {
+            *has = true;
+            *value = !strcmp(s, truths[i]);
+            return;
+        }
+    }
+    fail(c, "%s: \"%s\" is not true or false", path, s);
+}
+
+static bool
+selectors_field(struct ctx *c, const char *key, yaml_node_t *v,
+                const char *path)
+{
+    if (!strcmp(key, "namespaceSelector")) {
+        selector(c, v, path, &c->policy->namespace_selector);
+    } else if (!strcmp(key, "virtualMachineInstanceSelector")) {
+        selector(c, v, path, &c->policy->vmi_selector);
+    } else {
+        return false;
+    }
+    return true;
+}
+
+static bool
+policy_spec_field(struct ctx *c, const char *key, yaml_node_t *v,
+                  const char *path)
+{
+    struct kvyaml_policy *p = c->policy;
+    if (!strcmp(key, "selectors")) {
+        walk(c, v, path, selectors_field);
+    } else if (!strcmp(key, "allowAutoConverge")) {
+        boolean(c, v, path, &p->has_allow_auto_converge,
+                &p->allow_auto_converge);
+    } else if (!strcmp(key, "allowPostCopy")) {
+        boolean(c, v, path, &p->has_allow_post_copy, &p->allow_post_copy);
+    } else if (!strcmp(key, "bandwidthPerMigration")) {
+        const char *s = scalar(c, v, path);
+        uint64_t bytes;
+        if (s && quantity_parse(s, &bytes)) {
+            fail(c, "%s: \"%s\" is not a quantity (e.g. 64Mi; 0 for no "
+                 "limit)", path, s);
+        } else if (s) {
+            free(p->bandwidth);
+            p->bandwidth = xstrdup(s);
+            p->bandwidth_bytes = bytes;
+        }
+    } else if (!strcmp(key, "completionTimeoutPerGiB")) {
+        const char *s = plain_scalar(c, v, path, "a number of seconds");
+        char *end;
+        unsigned long n = s ? strtoul(s, &end, 10) : 0;
+        if (s && (!isdigit((unsigned char) *s) || *end || !n
+                  || n > KVYAML_MAX_TIMEOUT_PER_GIB)) {
+            fail(c, "%s: \"%s\" is not a number of seconds from 1 to %d",
+                 path, s, KVYAML_MAX_TIMEOUT_PER_GIB);
+        } else if (s) {
+            p->has_completion_timeout_per_gib = true;
+            p->completion_timeout_per_gib = n;
+        }
+    } else {
+        return false;
+    }
+    return true;
+}
+
+static bool
+policy_metadata_field(struct ctx *c, const char *key, yaml_node_t *v,
+                      const char *path)
+{
+    if (strcmp(key, "name")) {
+        return false;
+    }
+    set_string(c, v, path, &c->policy->name);
+    return true;
+}
+
+static void
+check_policy(struct ctx *c)
+{
+    const char *name = c->policy->name;
+    if (!name) {
+        fail(c, "metadata.name: missing");
+    } else if (!dns_subdomain_ok(name, strlen(name))) {
+        fail(c, "metadata.name: \"%s\" is not a DNS subdomain (a-z, 0-9, "
+             "'-', '.')", name);
+    }
+}
+
+int
+kvyaml_parse_policy(const char *text, size_t size,
+                    struct kvyaml_policy *policy, char **errorp)
+{
+    memset(policy, 0, sizeof *policy);
+    smap_init(&policy->namespace_selector);
+    smap_init(&policy->vmi_selector);
+    svec_init(&policy->unknown);
+
+    static const struct kind policy_kind = {
+        "migrations.kubevirt.io/v1alpha1", "MigrationPolicy",
+        policy_metadata_field, policy_spec_field, check_policy,
+    };
+    struct ctx c = {
+        .kind = &policy_kind, .policy = policy, .unknown = &policy->unknown,
+    };
+    int error = parse_document(text, size, &c, errorp);
+    if (error) {
+        kvyaml_policy_destroy(policy);
+    }
+    return error;
+}
+
+void
+kvyaml_policy_destroy(struct kvyaml_policy *policy)
+{
+    if (!policy) {
+        return;
+    }
+    free(policy->name);
+    smap_destroy(&policy->namespace_selector);
+    smap_destroy(&policy->vmi_selector);
+    free(policy->bandwidth);
+    svec_destroy(&policy->unknown);
+    memset(policy, 0, sizeof *policy);
+    smap_init(&policy->namespace_selector);
+    smap_init(&policy->vmi_selector);
+    svec_init(&policy->unknown);
 }

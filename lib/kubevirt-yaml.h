@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0
  *
  * kubevirt-yaml.h -- reads a KubeVirt VirtualMachine (kubevirt.io/v1) from
- * YAML into what ovnmig needs to run and migrate it.
+ * YAML into what ovnmig needs to run and migrate it, and a MigrationPolicy
+ * (migrations.kubevirt.io/v1alpha1).
  *
  * Read: metadata (name, namespace, labels, annotations); from the template
  * its labels and annotations (what a VMI carries, and what migration
@@ -18,6 +19,7 @@
 #ifndef OVNMIG_KUBEVIRT_YAML_H
 #define OVNMIG_KUBEVIRT_YAML_H 1
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "smap.h"
@@ -47,5 +49,34 @@ struct kvyaml_vm {
 int kvyaml_parse_vm(const char *text, size_t size, struct kvyaml_vm *vm,
                     char **errorp);
 void kvyaml_vm_destroy(struct kvyaml_vm *);
+
+/* A MigrationPolicy: metadata.name, spec.selectors.namespaceSelector and
+ * .virtualMachineInstanceSelector (label maps, checked as Kubernetes
+ * checks labels), and the four settings it may override.  Booleans and
+ * the timeout must be unquoted, as Kubernetes types them.  Other fields
+ * are reported in 'unknown', as for a VM. */
+#define KVYAML_MAX_TIMEOUT_PER_GIB 1000000
+
+struct kvyaml_policy {
+    char *name;
+    struct smap namespace_selector;
+    struct smap vmi_selector;
+    bool has_allow_auto_converge, allow_auto_converge;
+    bool has_allow_post_copy, allow_post_copy;
+    char *bandwidth;            /* bandwidthPerMigration as written, or
+                                 * NULL if unset. */
+    uint64_t bandwidth_bytes;   /* Its value, bytes/s (0: no limit). */
+    bool has_completion_timeout_per_gib;
+    unsigned int completion_timeout_per_gib;    /* Seconds. */
+    struct svec unknown;        /* Paths of fields that were not read. */
+};
+
+/* Parses the 'size' bytes at 'text' as kvyaml_parse_vm() does: 0 and a
+ * 'policy' the caller frees with kvyaml_policy_destroy(), or -EINVAL (or
+ * -EFBIG) with a message naming the field in '*errorp' (caller frees) and
+ * 'policy' empty. */
+int kvyaml_parse_policy(const char *text, size_t size,
+                        struct kvyaml_policy *policy, char **errorp);
+void kvyaml_policy_destroy(struct kvyaml_policy *);
 
 #endif /* kubevirt-yaml.h */

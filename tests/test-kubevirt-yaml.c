@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0
  *
- * Unit tests for lib/kubevirt-yaml: a full VirtualMachine, unknown fields
- * reported, every refused input with the field it names, and hostile
- * documents. */
+ * Unit tests for lib/kubevirt-yaml: a full VirtualMachine and a full
+ * MigrationPolicy, unknown fields reported, every refused input with the
+ * field it names, and hostile documents. */
 #include <config.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -68,12 +68,37 @@ test_full_vm(void **state)
     free(text);
 }
 
-/* Replaces the first 'from' in vm1.yaml with 'to', parses, and returns
- * the error, which must mention 'field'. */
-static void
-expect_error(const char *from, const char *to, const char *field)
+/* Parses 'text' as 'file' holds; returns the error (caller frees), NULL
+ * on success, and checks that nothing is left half-filled on failure. */
+static char *
+parse_as(const char *file, const char *text, size_t size, int *rcp)
 {
-    char *text = read_data("vm1.yaml");
+    char *error;
+    if (!strncmp(file, "policy", 6)) {
+        struct kvyaml_policy policy;
+        *rcp = kvyaml_parse_policy(text, size, &policy, &error);
+        if (*rcp) {
+            assert_null(policy.name);
+        }
+        kvyaml_policy_destroy(&policy);
+    } else {
+        struct kvyaml_vm vm;
+        *rcp = kvyaml_parse_vm(text, size, &vm, &error);
+        if (*rcp) {
+            assert_null(vm.name);
+        }
+        kvyaml_vm_destroy(&vm);
+    }
+    return error;
+}
+
+/* Replaces the first 'from' in 'file' with 'to', parses, and checks the
+ * error, which must mention 'field'. */
+static void
+expect_file_error(const char *file, const char *from, const char *to,
+                  const char *field)
+{
+    char *text = read_data(file);
     char *at = strstr(text, from);
     assert_non_null(at);
     struct ds s = DS_EMPTY_INITIALIZER;
@@ -81,18 +106,22 @@ expect_error(const char *from, const char *to, const char *field)
     ds_put_cstr(&s, to);
     ds_put_cstr(&s, at + strlen(from));
 
-    struct kvyaml_vm vm;
-    char *error;
-    int rc = kvyaml_parse_vm(ds_cstr(&s), s.length, &vm, &error);
+    int rc;
+    char *error = parse_as(file, ds_cstr(&s), s.length, &rc);
     if (rc != -EINVAL || !error || !strstr(error, field)) {
-        fail_msg("replacing \"%s\" by \"%s\": rc %d, error \"%s\", "
-                 "expected one naming \"%s\"", from, to, rc,
+        fail_msg("%s: replacing \"%s\" by \"%s\": rc %d, error \"%s\", "
+                 "expected one naming \"%s\"", file, from, to, rc,
                  error ? error : "(none)", field);
     }
-    assert_null(vm.name);                       /* Nothing half-filled. */
     free(error);
     ds_destroy(&s);
     free(text);
+}
+
+static void
+expect_error(const char *from, const char *to, const char *field)
+{
+    expect_file_error("vm1.yaml", from, to, field);
 }
 
 static void
@@ -135,12 +164,14 @@ test_refused(void **state)
 static void
 parse_text(const char *text, int expected)
 {
-    struct kvyaml_vm vm;
-    char *error = NULL;
-    assert_int_equal(kvyaml_parse_vm(text, strlen(text), &vm, &error),
-                     expected);
-    assert_non_null(error);
-    free(error);
+    static const char *const files[] = { "vm1.yaml", "policy1.yaml" };
+    for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+        int rc;
+        char *error = parse_as(files[i], text, strlen(text), &rc);
+        assert_int_equal(rc, expected);
+        assert_non_null(error);
+        free(error);
+    }
 }
 
 static void
@@ -169,11 +200,7 @@ test_hostile(void **state)
     for (char *p = text; (p = strstr(p, "*a0")); ) {
         memmove(p + 2, p + 3, strlen(p + 3) + 1);
     }
-    struct kvyaml_vm vm;
-    char *error;
-    assert_int_equal(kvyaml_parse_vm(text, strlen(text), &vm, &error),
-                     -EINVAL);
-    free(error);
+    parse_text(text, -EINVAL);
     free(text);
 
     /* Over the size limit. */
@@ -184,6 +211,120 @@ test_hostile(void **state)
     free(big);
 }
 
+/* KubeVirt's documented example, read whole. */
+static void
+test_full_policy(void **state)
+{
+    char *text = read_data("policy1.yaml");
+    struct kvyaml_policy p;
+    char *error;
+
+    assert_int_equal(kvyaml_parse_policy(text, strlen(text), &p, &error), 0);
+    assert_null(error);
+    assert_string_equal(p.name, "my-awesome-policy");
+    assert_true(p.has_allow_auto_converge && p.allow_auto_converge);
+    assert_true(p.has_allow_post_copy && !p.allow_post_copy);
+    assert_string_equal(p.bandwidth, "217Ki");
+    assert_int_equal(p.bandwidth_bytes, 217 * 1024);
+    assert_true(p.has_completion_timeout_per_gib);
+    assert_int_equal(p.completion_timeout_per_gib, 23);
+    assert_int_equal(smap_count(&p.namespace_selector), 2);
+    assert_string_equal(smap_get(&p.namespace_selector, "hpc-workloads"),
+                        "True");
+    assert_string_equal(smap_get(&p.namespace_selector,
+                                 "xyz-workloads-type"), "");
+    assert_int_equal(smap_count(&p.vmi_selector), 3);
+    assert_string_equal(smap_get(&p.vmi_selector, "kubevirt.io/environment"),
+                        "production");
+    /* The policy's own labels are not used: reported. */
+    assert_int_equal(p.unknown.n, 1);
+    assert_string_equal(p.unknown.names[0], "metadata.labels");
+    kvyaml_policy_destroy(&p);
+    kvyaml_policy_destroy(NULL);
+    free(text);
+
+    /* The smallest policy: a name; nothing set, no selector. */
+    static const char minimal[] =
+        "apiVersion: migrations.kubevirt.io/v1alpha1\n"
+        "kind: MigrationPolicy\n"
+        "metadata: {name: all.vms}\n"
+        "spec: {bandwidthPerMigration: 0, futureKnob: 1, "
+        "selectors: {nodeSelector: {a: b}}}\n";
+    assert_int_equal(kvyaml_parse_policy(minimal, strlen(minimal), &p,
+                                         &error), 0);
+    assert_string_equal(p.name, "all.vms");
+    assert_false(p.has_allow_auto_converge || p.has_allow_post_copy
+                 || p.has_completion_timeout_per_gib);
+    assert_string_equal(p.bandwidth, "0");
+    assert_int_equal(p.bandwidth_bytes, 0);
+    assert_true(smap_is_empty(&p.namespace_selector)
+                && smap_is_empty(&p.vmi_selector));
+    assert_int_equal(p.unknown.n, 2);
+    assert_string_equal(p.unknown.names[0], "spec.futureKnob");
+    assert_string_equal(p.unknown.names[1], "spec.selectors.nodeSelector");
+    kvyaml_policy_destroy(&p);
+}
+
+static void
+expect_policy_error(const char *from, const char *to, const char *field)
+{
+    expect_file_error("policy1.yaml", from, to, field);
+}
+
+static void
+test_policy_refused(void **state)
+{
+    expect_policy_error("  name: my-awesome-policy\n", "",
+                        "metadata.name: missing");
+    expect_policy_error("name: my-awesome-policy", "name: My_Policy",
+                        "metadata.name");
+    expect_policy_error("name: my-awesome-policy", "name: a..b",
+                        "metadata.name");
+    expect_policy_error("kind: MigrationPolicy", "kind: VirtualMachine",
+                        "kind");
+    expect_policy_error("v1alpha1", "v1", "apiVersion");
+    expect_policy_error("allowAutoConverge: true", "allowAutoConverge: yes",
+                        "spec.allowAutoConverge");
+    expect_policy_error("allowAutoConverge: true",
+                        "allowAutoConverge: \"true\"",
+                        "spec.allowAutoConverge: expected true or false");
+    expect_policy_error("allowPostCopy: false", "allowPostCopy: {}",
+                        "spec.allowPostCopy");
+    expect_policy_error("bandwidthPerMigration: 217Ki",
+                        "bandwidthPerMigration: 217KB",
+                        "spec.bandwidthPerMigration");
+    expect_policy_error("bandwidthPerMigration: 217Ki",
+                        "bandwidthPerMigration: -1Mi",
+                        "spec.bandwidthPerMigration");
+    expect_policy_error("completionTimeoutPerGiB: 23",
+                        "completionTimeoutPerGiB: 0",
+                        "spec.completionTimeoutPerGiB");
+    expect_policy_error("completionTimeoutPerGiB: 23",
+                        "completionTimeoutPerGiB: 2.5",
+                        "spec.completionTimeoutPerGiB");
+    expect_policy_error("completionTimeoutPerGiB: 23",
+                        "completionTimeoutPerGiB: 99999999999999999999",
+                        "spec.completionTimeoutPerGiB");
+    expect_policy_error("completionTimeoutPerGiB: 23",
+                        "completionTimeoutPerGiB: \"23\"",
+                        "spec.completionTimeoutPerGiB");
+    expect_policy_error("      workload-type: db",
+                        "      workload-type: [db]",
+                        "spec.selectors.virtualMachineInstanceSelector");
+    expect_policy_error("      workload-type: db", "      -bad-: db",
+                        "\"-bad-\" is not a label key");
+    expect_policy_error("      workload-type: db", "      a/b/c: db",
+                        "is not a label key");
+    expect_policy_error("      workload-type: db", "      Bad.Prefix/x: db",
+                        "is not a label key");
+    expect_policy_error("      workload-type: db",
+                        "      workload-type: has space",
+                        "workload-type: \"has space\" is not a label value");
+    expect_policy_error("    namespaceSelector:\n", "    namespaceSelector: 1\n"
+                        "    x:\n", "namespaceSelector: expected a mapping");
+    expect_policy_error("spec:\n", "spec: []\nx:\n", "spec");
+}
+
 int
 main(void)
 {
@@ -191,6 +332,8 @@ main(void)
         cmocka_unit_test(test_full_vm),
         cmocka_unit_test(test_refused),
         cmocka_unit_test(test_hostile),
+        cmocka_unit_test(test_full_policy),
+        cmocka_unit_test(test_policy_refused),
     };
     return cmocka_run_group_tests_name("kubevirt-yaml", tests, NULL, NULL);
 }
