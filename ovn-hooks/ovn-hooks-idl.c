@@ -197,6 +197,8 @@ binding_fill(const struct sbrec_port_binding *pb, const char *port,
         }
     }
     b->up = pb->n_up && pb->up[0];
+    b->tunnel_key = pb->tunnel_key;
+    b->datapath_key = pb->datapath ? pb->datapath->tunnel_key : 0;
     ovnhook_copy(b->activated, sizeof b->activated,
                  smap_get_def(&pb->options, "additional-chassis-activated",
                               ""));
@@ -989,6 +991,21 @@ idl_open(struct idl_state *st)
     ovsdb_idl_add_column(st->sb, &sbrec_port_binding_col_additional_chassis);
     ovsdb_idl_add_column(st->sb, &sbrec_port_binding_col_up);
     ovsdb_idl_add_column(st->sb, &sbrec_port_binding_col_options);
+    ovsdb_idl_add_column(st->sb, &sbrec_port_binding_col_tunnel_key);
+    ovsdb_idl_add_column(st->sb, &sbrec_port_binding_col_datapath);
+    /* The datapath key, for "vm show"'s flows: only the VM switch's row
+     * (northd names it in external_ids). */
+    ovsdb_idl_add_column(st->sb, &sbrec_datapath_binding_col_tunnel_key);
+    ovsdb_idl_add_column(st->sb, &sbrec_datapath_binding_col_external_ids);
+    struct ovsdb_idl_condition dp_cond;
+    struct smap dp_name = SMAP_INITIALIZER(&dp_name);
+    smap_add(&dp_name, "name", h->switch_name);
+    ovsdb_idl_condition_init(&dp_cond);
+    sbrec_datapath_binding_add_clause_external_ids(&dp_cond, OVSDB_F_INCLUDES,
+                                                   &dp_name);
+    sbrec_datapath_binding_set_condition(st->sb, &dp_cond);
+    ovsdb_idl_condition_destroy(&dp_cond);
+    smap_destroy(&dp_name);
     ovsdb_idl_track_add_column(st->sb, &sbrec_port_binding_col_logical_port);
     ovsdb_idl_track_add_column(st->sb, &sbrec_port_binding_col_chassis);
     ovsdb_idl_track_add_column(st->sb,

@@ -90,6 +90,11 @@ struct ovnhook_binding {
     /* options:additional-chassis-activated: set once the port was
      * activated on an additional chassis (RARP seen there). */
     char activated[OVNHOOK_NAME_MAX];
+    /* The keys OVN's OpenFlow pipeline knows the port by: its tunnel_key
+     * (in reg14/reg15) and its logical switch's (in metadata); 0 when not
+     * known (the switch's Datapath_Binding is not monitored yet). */
+    uint32_t tunnel_key;
+    uint32_t datapath_key;
 };
 
 /* Snapshot of one port for "vm show": the NB LSP and the SB binding. */
