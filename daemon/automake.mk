@@ -68,3 +68,14 @@ daemon_ovnmigd_LDADD = daemon/libovnmigd.a daemon/libplumbing.a \
 dist_man_MANS += docs/ovnmigd.8
 # A VM run by ovnmigd in the lab: lease, ARP, OVN port, restart, delete.
 LAB_TESTS += tests/lab/ovnmigd-vm.sh
+# "vm show": the port's OpenFlow flows on br-int (daemon/flows.h).
+daemon_ovnmigd_SOURCES += daemon/flows.c daemon/flows.h
+check_PROGRAMS += tests/test-flows tests/test-flows-asan
+UNIT_TESTS += tests/test-flows tests/test-flows-asan
+tests_test_flows_SOURCES = tests/test-flows.c daemon/flows.c daemon/flows.h
+tests_test_flows_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_flows_LDADD = $(CMOCKA_LIBS) $(OVS_LIBS) -lpthread
+tests_test_flows_asan_SOURCES = $(tests_test_flows_SOURCES)
+tests_test_flows_asan_CFLAGS = $(tests_test_flows_CFLAGS) $(SAN_CFLAGS)
+tests_test_flows_asan_LDFLAGS = $(SAN_CFLAGS)
+tests_test_flows_asan_LDADD = $(tests_test_flows_LDADD)

@@ -16,6 +16,7 @@
 #include "arpproxy/arp-proxy-io.h"
 #include "daemon/cluster-db.h"
 #include "daemon/config.h"
+#include "daemon/flows.h"
 #include "daemon/plumbing.h"
 #include "dhcpd/dhcp-io.h"
 #include "migrate/qemu-vm.h"
@@ -961,6 +962,24 @@ arp_port_cb(void *aux, const char *ifname, int ifindex OVS_UNUSED,
     }
 }
 
+/* The VM port's OpenFlow flows on this node's integration bridge, found
+ * by its iface-id and by the SB keys in 'info' (NULL: unknown).  Blocks
+ * the loop for at most about FLOWS_DEFAULT_TIMEOUT_MS (daemon/flows.h).
+ * The caller frees 'flows' with flows_result_destroy(). */
+static void
+show_flows(const struct vm *vm, const struct ovnhook_port_info *info,
+           struct flows_result *flows)
+{
+    bool keys = info && info->sb_known && info->sb.exists;
+    struct flows_query q = {
+        .iface_id = vm->plumb.iface_id,
+        .bridge = vm->plumb.ovs_bridge,
+        .datapath_key = keys ? info->sb.datapath_key : 0,
+        .port_key = keys ? info->sb.tunnel_key : 0,
+    };
+    flows_dump(&q, flows);
+}
+
 static void
 show_answer(struct vmm *vmm, const struct op *op,
             const struct ovnhook_result *r)
@@ -1045,6 +1064,11 @@ show_answer(struct vmm *vmm, const struct op *op,
     }
     json_object_put(o, "arp", arpj);
 
+    struct flows_result flows;
+    show_flows(vm, info, &flows);
+    json_object_put(o, "openflow", flows_query_json(&flows));
+    json_object_put(o, "flows", flows_to_json(&flows));
+
     struct ds s = DS_EMPTY_INITIALIZER;
     if (op->show_json) {
         char *text = json_to_string(o, JSSF_SORT | JSSF_PRETTY);
@@ -1113,7 +1137,9 @@ show_answer(struct vmm *vmm, const struct op *op,
             }
         }
         ds_put_cstr(&s, arp.found ? "\n" : " not served\n");
+        flows_format(&flows, 2, &s);
     }
+    flows_result_destroy(&flows);
     json_destroy(o);
     op->show_cb(op->show_aux, true, ds_cstr(&s));
     ds_destroy(&s);
