@@ -3,9 +3,15 @@
 # vm create) on hv1; the guest boots, takes its lease from ovnmigd (address,
 # routes, MTU, DNS ... on its console), resolves 169.254.1.1 and the subnet
 # gateway to G, pings a pod on hv2 and the router; exactly one DHCP offer
-# and one ARP reply per gateway reach it; the LSP asks for hv1 and the SB
-# binds it there; the status says Running and live-migratable (and not for a
-# VM without the annotation).  Then ovnmigd is killed with SIGKILL and
+# and one ARP reply per gateway reach it; its DHCP and gateway ARP
+# broadcasts reach no other port of the switch (pods on hv1 and hv2 see
+# none, while its ARP for an unknown address floods to both) and ovn-trace
+# shows the ACL dropping them; the LSP asks for hv1 and the SB binds it
+# there; vm show lists the port's OpenFlow flows on hv1's br-int (its
+# ofport and OVN keys, the ACL's drops counting the guest's packets), the
+# same ones ovs-ofctl dumps; the status says Running and live-migratable
+# (and not for a VM without the annotation).  Then ovnmigd is killed with
+# SIGKILL and
 # restarted: the VM keeps running, nothing is re-created (same QEMU, LSP
 # and namespace; no OVN write), vm show is unchanged.  Finally vm delete
 # leaves nothing: no QEMU, namespace, LSP, binding or run directory.
@@ -16,6 +22,9 @@ require_tool qemu-system-x86 qemu-system-x86_64
 require_tool busybox-static busybox
 require_tool tcpdump tcpdump
 require_tool util-linux nsenter
+require_tool ovn-central ovn-trace
+require_tool openvswitch-common ovs-ofctl
+require_tool python3 python3
 ctl=$top_builddir/utilities/ovnmigctl
 [ -x "$top_builddir/daemon/ovnmigd" ] || fail "daemon/ovnmigd is not built"
 [ -x "$ctl" ] || fail "utilities/ovnmigctl is not built"
@@ -44,17 +53,34 @@ nodes=$("$ctl" node list)
 assert_match "hv1 registered" "^hv1 " "$nodes"
 assert_match "hv2 registered" "^hv2 " "$nodes"
 check "pod p2 on hv2" lab "$P" pod add p2 --node hv2 --ip 10.100.0.20/24
+check "pod p1 on hv1" lab "$P" pod add p1 --node hv1 --ip 10.100.0.21/24
+VM_MAC=0a:58:0a:64:00:32
+
+# capture NAME NETNS IFACE FILTER: tcpdump into $T/NAME.txt in the
+# background until stop_captures; returns once it listens.
+CAPTURES=()
+capture() {
+    nsenter --net="/run/netns/$2" tcpdump -i "$3" -n -e -vv -l "$4" \
+        >"$T/$1.txt" 2>"$T/$1.err" &
+    LAB_BG_PIDS+=($!)
+    CAPTURES+=($!)
+    for _ in $(seq 50); do grep -q listening "$T/$1.err" && return; sleep 0.1; done
+    fail "tcpdump in $2 did not start: $(cat "$T/$1.err")"
+}
+stop_captures() {
+    local pid
+    for pid in "${CAPTURES[@]}"; do kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; done
+    CAPTURES=()
+}
 
 # Everything ovnmigd sends towards the VM leaves through the node end of
 # its veth, in hv1's namespace: capture there (on "any", which also covers
-# the interface ovnmigd is about to make).
+# the interface ovnmigd is about to make).  And what of the VM's own
+# frames reaches the pods, one on each node, over the switch.
+capture tcpdump "$P-hv1" any 'arp or udp port 67 or udp port 68'
 tcpdump_out=$T/tcpdump.txt
-nsenter --net="/run/netns/$P-hv1" tcpdump -i any -n -e -vv -l \
-    'arp or udp port 67 or udp port 68' >"$tcpdump_out" 2>"$T/tcpdump.err" &
-LAB_BG_PIDS+=($!)
-tcpdump_pid=$!
-for _ in $(seq 50); do grep -q listening "$T/tcpdump.err" && break; sleep 0.1; done
-grep -q listening "$T/tcpdump.err" || fail "tcpdump did not start: $(cat "$T/tcpdump.err")"
+capture pod-p1 "$P-pod-p1" eth0 "ether src $VM_MAC"
+capture pod-p2 "$P-pod-p2" eth0 "ether src $VM_MAC"
 
 cat >"$T/vm1.yaml" <<YAML
 apiVersion: kubevirt.io/v1
@@ -76,10 +102,10 @@ spec:
           interfaces:
           - name: default
             bridge: {}
-            macAddress: 0a:58:0a:64:00:32
+            macAddress: $VM_MAC
         firmware:
           kernelBoot:
-            kernelArgs: console=ttyS0 panic=-1 ovnmig.ping=10.100.0.20,10.100.0.1,169.254.1.1
+            kernelArgs: console=ttyS0 panic=-1 ovnmig.ping=10.100.0.20,10.100.0.1,169.254.1.1,10.100.0.99
             container:
               kernelPath: $guest/vmlinuz
               initrdPath: $guest/initramfs.gz
@@ -95,7 +121,7 @@ for _ in $(seq 600); do
 done
 grep -aq OVNMIG-CHECKS-DONE "$console" 2>/dev/null \
     || fail "the guest did not finish its checks: $(tail -n 5 "$console" 2>/dev/null; tail -n 5 "$D/hv1/ovnmigd.log")"
-kill "$tcpdump_pid" 2>/dev/null; wait "$tcpdump_pid" 2>/dev/null
+stop_captures
 
 lease=$(grep -a OVNMIG-LEASE "$console")
 assert_match "lease: address and mask" "ip=10\.100\.0\.50 mask=24 " "$lease"
@@ -124,6 +150,35 @@ read -r c_offer c_ack c_reply <<<"$(python3 -c 'import json,sys; c=json.load(sys
 print(c["dhcp"].get("tx-offer",0), c["dhcp"].get("tx-ack",0), c["arp"]["reply"])' <<<"$counters")"
 assert_eq "ovnmigd counted one offer, one ACK, two ARP replies" "1 1 2" "$c_offer $c_ack $c_reply"
 
+# The ACL: the guest's DHCP and gateway ARP stay inside OVN, its other
+# broadcasts do not.  The ARP for 10.100.0.99 (nobody's) floods the switch
+# and shows that each capture sees what reaches its pod.
+for pod in p1 p2; do
+    cap=$T/pod-$pod.txt
+    assert_eq "no DHCP client frame of the VM reaches pod $pod" 0 \
+        "$(grep -cE '\.6[78] > [0-9.]+\.6[78]:' "$cap")"
+    assert_eq "no ARP of the VM for a gateway reaches pod $pod" 0 \
+        "$(grep -cE 'who-has (169\.254\.1\.1|10\.100\.0\.1) ' "$cap")"
+    n=$(grep -c 'Request who-has 10\.100\.0\.99 tell 10\.100\.0\.50' "$cap")
+    [ "$n" -ge 1 ] || { sed 's/^/    | /' "$cap"; fail "the VM's ARP for 10.100.0.99 did not reach pod $pod: the capture proves nothing"; }
+    say "ok: the VM's flooded ARP reaches pod $pod ($n requests)"
+done
+
+# acl_trace MATCH: ovn-trace a frame of the VM's port, print the line of
+# the ovnmig ACL's logical flow when it drops the frame (nothing if not).
+acl_trace() {
+    ovn-trace vmnet "inport == \"vm1.team-a\" && eth.src == $VM_MAC && $1" 2>&1 \
+        | grep -A1 'ls_in_acl.*@ovnmig_vms' | grep -B1 'drop;' | head -1
+}
+gw_arp() { echo "eth.dst == ff:ff:ff:ff:ff:ff && arp.op == 1 && arp.sha == $VM_MAC && arp.spa == 10.100.0.50 && arp.tha == 00:00:00:00:00:00 && arp.tpa == $1"; }
+acl_line=$(acl_trace "$(gw_arp 169.254.1.1)")
+assert_match "ovn-trace: the ACL drops the VM's ARP for 169.254.1.1" 'uuid [0-9a-f]+' "$acl_line"
+acl_cookie=0x$(sed -E 's/.*uuid ([0-9a-f]+).*/\1/' <<<"$acl_line")
+assert_match "ovn-trace: the ACL drops the VM's ARP for the subnet gateway" 'uuid' \
+    "$(acl_trace "$(gw_arp 10.100.0.1)")"
+assert_match "ovn-trace: the ACL drops the VM's DHCPDISCOVER" 'uuid' \
+    "$(acl_trace "eth.dst == ff:ff:ff:ff:ff:ff && ip4.src == 0.0.0.0 && ip4.dst == 255.255.255.255 && udp.src == 68 && udp.dst == 67 && ip.ttl == 64")"
+
 rc=$(ovn-nbctl get Logical_Switch_Port vm1.team-a options:requested-chassis | tr -d '"')
 assert_eq "LSP requested-chassis" hv1 "$rc"
 hv1_uuid=$(ovn-sbctl --bare --columns=_uuid find Chassis name=hv1)
@@ -144,6 +199,55 @@ assert_match "vm show (text): the LSP" "lsp: exists .*requested-chassis hv1" "$t
 assert_match "vm show (text): the SB binding" "sb binding: chassis hv1, additional \[\], up true" "$text"
 assert_match "vm show (text): the DHCP binding" "dhcp: 0a:58:0a:64:00:32 -> 10\.100\.0\.50/24" "$text"
 assert_match "vm show (text): the ARP counters" "arp: reply=2" "$text"
+
+# vm show: the port's OpenFlow flows on hv1, found by its ofport and OVN
+# keys, are exactly those ovs-ofctl dumps for them.
+ofport=$(lab "$P" exec hv1 -- ovs-vsctl --bare --columns=ofport find Interface external_ids:iface-id=vm1.team-a)
+port_key=$(ovn-sbctl --bare --columns=tunnel_key find Port_Binding logical_port=vm1.team-a)
+dp_key=$(ovn-sbctl get Datapath_Binding \
+    "$(ovn-sbctl --bare --columns=datapath find Port_Binding logical_port=vm1.team-a)" tunnel_key)
+say "vm1.team-a: ofport $ofport, port key $port_key, datapath key $dp_key"
+assert_match "vm show (text): the flows section" \
+    "^  flows: [0-9]+ on br-int \(ofport $ofport \([a-z0-9]+\), metadata $(printf '%#x' "$dp_key"), port key $(printf '%#x' "$port_key");" "$text"
+# check_flows SHOW OFCTL: the flows of SHOW (vm show --json) against the
+# dump of OFCTL (ovs-ofctl --no-stats --no-names): prints what differs.
+check_flows() {
+    python3 - "$1" "$2" "$ofport" "$port_key" "$dp_key" "$acl_cookie" <<'PY'
+import json, re, sys
+show, ofctl, ofport, pk, dp, acl = sys.argv[1:]
+flows = json.load(open(show))["node"]["flows"]
+ours = {f["flow"] for f in flows}
+theirs = {l.strip() for l in open(ofctl) if "actions=" in l}
+def port_flow(l):
+    return (re.search(r"[,=]in_port=%s[, ]" % ofport, l)
+            or re.search(r"output:%s(,|$)" % ofport, l)
+            or (re.search(r"metadata=%#x[, ]" % int(dp), l)
+                and re.search(r"reg1[45]=%#x[, ]|set_field:%#x->reg1[45]" % (int(pk), int(pk)), l)))
+bad = [f"not in ovs-ofctl: {l}" for l in ours - theirs]
+bad += [f"missing: {l}" for l in theirs if port_flow(l) and l not in ours]
+t0 = [f for f in flows if f["table"] == 0 and re.search(r"(^|,)in_port=%s(,|$)" % ofport, f["match"])]
+if not t0: bad.append(f"no table-0 flow with in_port={ofport}")
+if not any(re.search(r"(^|,)reg14=%#x(,|$)" % int(pk), f["match"]) for f in flows):
+    bad.append(f"no flow matching reg14={int(pk):#x}")
+# The ACL's drops: its logical flow's cookie, counting the guest's frames.
+drops = {m: sum(f["packets"] for f in flows if int(f["cookie"], 16) == int(acl, 16)
+                and f["actions"] == "drop" and m in f["match"])
+         for m in ("arp_tpa=169.254.1.1", "tp_dst=67")}
+for m, n in drops.items():
+    if n < 1: bad.append(f"the ACL's drop flow for {m} counted {n} packets")
+print("\n".join(bad))
+PY
+}
+for _ in $(seq 10); do
+    show_json >"$T/show.json" || fail "vm show --json"
+    lab "$P" exec hv1 -- ovs-ofctl -O OpenFlow15 --no-stats --no-names dump-flows br-int >"$T/ofctl.txt" \
+        || fail "ovs-ofctl dump-flows br-int on hv1"
+    diff=$(check_flows "$T/show.json" "$T/ofctl.txt")
+    [ -n "$diff" ] || break
+    sleep 0.5                   # ovn-controller may be between two dumps
+done
+[ -z "$diff" ] || { printf '%s\n' "$diff" | sed 's/^/    | /'; fail "vm show's flows differ from ovs-ofctl's"; }
+say "ok: vm show lists the port's $(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["node"]["flows"]))' "$T/show.json") flows, as ovs-ofctl dumps them, the ACL's drops counting the guest's DHCP and gateway ARP"
 
 # A VM without the annotation runs, but is not live-migratable.
 sed -e 's/name: vm1/name: vm2/' -e '/allow-pod-bridge/d' -e 's/annotations:/labels: {}/' \
