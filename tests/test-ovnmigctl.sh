@@ -3,8 +3,9 @@
 # root needed): a VM created from KubeVirt YAML lands in the database with
 # what ovnmig relies on; every bad vm.yaml (missing name, bad MAC, bad
 # memory quantity, unknown binding ...) is refused with a message naming the
-# problem, exit 1, and the database unchanged; usage errors exit 2; config
-# set/unset are checked; --json output parses.
+# problem and the value, exit 1, and the database unchanged; usage errors
+# exit 2; config set/unset are checked; every read command's --json output
+# parses (vm list, vm show, node list, config get).
 set -u
 top_srcdir=${top_srcdir:-.}
 top_builddir=${top_builddir:-.}
@@ -112,15 +113,15 @@ bad() {
     echo "ok: $what refused: $(head -n 1 "$dir/out")"
 }
 good vm1 0a:58:0a:64:00:05 262152Ki bridge | sed '/^  name: vm1/d' >"$dir/bad.yaml"
-bad "missing name" "name"
+bad "missing name" 'metadata\.name: missing'
 good vm9 0a:58:zz:64:00:05 262152Ki bridge >"$dir/bad.yaml"
-bad "bad MAC" "mac"
+bad "bad MAC" 'macAddress: "0a:58:zz:64:00:05" is not a unicast MAC'
 good vm9 0a:58:0a:64:00:09 12XYZ bridge >"$dir/bad.yaml"
-bad "bad memory quantity" "memory"
+bad "bad memory quantity" 'memory: "12XYZ" is not a memory quantity'
 good vm9 0a:58:0a:64:00:09 262152Ki masquerade >"$dir/bad.yaml"
-bad "unknown binding" "bridge|binding|masquerade"
+bad "unknown binding" 'binding "masquerade" is not supported'
 printf 'apiVersion: kubevirt.io/v1\nkind: VirtualMachine\nmetadata: [unclosed\n' >"$dir/bad.yaml"
-bad "broken YAML" "yaml|line"
+bad "broken YAML" 'YAML error at line 4'
 good vm1 0a:58:0a:64:00:09 262152Ki bridge >"$dir/bad.yaml"
 bad "existing VM" "already exists"
 good vm9 0a:58:0a:64:00:05 262152Ki bridge >"$dir/bad.yaml"
@@ -162,6 +163,12 @@ run 1 "$dir/out" "$ctl" config get progressTimeout
 run 0 "$dir/out" "$ctl" config unset parallelMigrationsPerCluster
 run 0 "$dir/out" "$ctl" config get
 [ "$(cat "$dir/out")" = "bandwidthPerMigration=64Mi" ] || fail "config after unset: $(cat "$dir/out")"
+run 0 "$dir/out" "$ctl" --json config get
+python3 -c 'import json,sys; assert json.load(open(sys.argv[1])) == {"bandwidthPerMigration": "64Mi"}' "$dir/out" \
+    || fail "config get --json: $(cat "$dir/out")"
+run 0 "$dir/out" "$ctl" config get bandwidthPerMigration --json
+python3 -c 'import json,sys; assert json.load(open(sys.argv[1])) == {"bandwidthPerMigration": "64Mi"}' "$dir/out" \
+    || fail "config get KEY --json: $(cat "$dir/out")"
 echo "ok: config get/set/unset"
 
 run 0 "$dir/out" "$ctl" vm delete vm1 --namespace team-a
