@@ -247,7 +247,7 @@ test_silent_database(void **state OVS_UNUSED)
     assert_int_equal(flows_dump(&q, &r), -ETIMEDOUT);
     long long int elapsed = time_msec() - start;
     assert_true(elapsed >= 250);
-    assert_true(elapsed < 300 + 500);
+    assert_true(elapsed < 2000);        /* 300 ms, slack for a busy host. */
     flows_result_destroy(&r);
 
     close(fd);

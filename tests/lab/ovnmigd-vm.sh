@@ -9,12 +9,13 @@
 # shows the ACL dropping them; the LSP asks for hv1 and the SB binds it
 # there; vm show lists the port's OpenFlow flows on hv1's br-int (its
 # ofport and OVN keys, the ACL's drops counting the guest's packets), the
-# same ones ovs-ofctl dumps; the status says Running and live-migratable
+# same ones ovs-ofctl dumps, and a stuck ovs-vswitchd costs vm show an
+# error line, not a hang; the status says Running and live-migratable
 # (and not for a VM without the annotation).  Then ovnmigd is killed with
-# SIGKILL and
-# restarted: the VM keeps running, nothing is re-created (same QEMU, LSP
-# and namespace; no OVN write), vm show is unchanged.  Finally vm delete
-# leaves nothing: no QEMU, namespace, LSP, binding or run directory.
+# SIGKILL and restarted: the VM keeps running, nothing is re-created (same
+# QEMU, LSP and namespace; no OVN write), vm show is unchanged.  Finally
+# vm delete leaves nothing: no QEMU, namespace, LSP, binding or run
+# directory.
 . "$(dirname "$0")/lib.sh"
 require_root
 require_lab_tools
@@ -248,6 +249,21 @@ for _ in $(seq 10); do
 done
 [ -z "$diff" ] || { printf '%s\n' "$diff" | sed 's/^/    | /'; fail "vm show's flows differ from ovs-ofctl's"; }
 say "ok: vm show lists the port's $(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["node"]["flows"]))' "$T/show.json") flows, as ovs-ofctl dumps them, the ACL's drops counting the guest's DHCP and gateway ARP"
+
+# A stuck ovs-vswitchd costs vm show about a second and an error line,
+# not the daemon its loop.
+vswitchd=$(cat "$D/hv1/ovs-vswitchd.pid")
+kill -STOP "$vswitchd"
+t0=$(now_ms)
+stuck=$("$ctl" vm show vm1 --namespace team-a 2>&1)
+t1=$(now_ms)
+kill -CONT "$vswitchd"
+assert_match "vm show with br-int stuck: the flows line says why" \
+    "^  flows: unknown \(.*br-int\.mgmt: Connection timed out\)" "$stuck"
+[ $((t1 - t0)) -lt 3000 ] || fail "vm show took $((t1 - t0)) ms with br-int stuck"
+say "ok: vm show answered in $((t1 - t0)) ms with br-int stuck"
+assert_match "and the flows are back once it runs again" "^  flows: [1-9][0-9]* on br-int" \
+    "$("$ctl" vm show vm1 --namespace team-a)"
 
 # A VM without the annotation runs, but is not live-migratable.
 sed -e 's/name: vm1/name: vm2/' -e '/allow-pod-bridge/d' -e 's/annotations:/labels: {}/' \
