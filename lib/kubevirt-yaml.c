@@ -663,6 +663,27 @@ label_key_ok(const char *key)
            && label_name_ok(slash + 1, strlen(slash + 1), false);
 }
 
+char *
+kvyaml_check_label(const char *key, const char *value)
+{
+    if (!label_key_ok(key)) {
+        return xasprintf("\"%s\" is not a label key ([prefix/]name, name "
+                         "up to 63 characters)", key);
+    }
+    if (!label_name_ok(value, strlen(value), true)) {
+        return xasprintf("%s: \"%s\" is not a label value (up to 63 "
+                         "characters: letters, digits, '-', '_', '.')",
+                         key, value);
+    }
+    return NULL;
+}
+
+bool
+kvyaml_dns_label_ok(const char *s)
+{
+    return dns_label_ok(s);
+}
+
 /* A map of label selectors, checked as Kubernetes checks labels. */
 static void
 selector(struct ctx *c, yaml_node_t *n, const char *path, struct smap *map)
@@ -670,16 +691,11 @@ selector(struct ctx *c, yaml_node_t *n, const char *path, struct smap *map)
     string_map(c, n, path, map);
     struct smap_node *node;
     SMAP_FOR_EACH (node, map) {
-        if (c->error) {
-            return;
-        }
-        if (!label_key_ok(node->key)) {
-            fail(c, "%s: \"%s\" is not a label key ([prefix/]name, name "
-                 "up to 63 characters)", path, node->key);
-        } else if (!label_name_ok(node->value, strlen(node->value), true)) {
-            fail(c, "%s.%s: \"%s\" is not a label value (up to 63 "
-                 "characters: letters, digits, '-', '_', '.')", path,
-                 node->key, node->value);
+        char *error = c->error ? NULL
+                               : kvyaml_check_label(node->key, node->value);
+        if (error) {
+            fail(c, "%s: %s", path, error);
+            free(error);
         }
     }
 }

@@ -79,4 +79,12 @@ int kvyaml_parse_policy(const char *text, size_t size,
                         struct kvyaml_policy *policy, char **errorp);
 void kvyaml_policy_destroy(struct kvyaml_policy *);
 
+/* Checks a label as Kubernetes does (a key "[prefix/]name", a value of up
+ * to 63 characters, maybe empty).  Returns NULL, or what is wrong (the
+ * caller frees it). */
+char *kvyaml_check_label(const char *key, const char *value);
+
+/* True if 's' is a DNS label, as a namespace's or a VM's name must be. */
+bool kvyaml_dns_label_ok(const char *s);
+
 #endif /* kubevirt-yaml.h */

@@ -7,28 +7,7 @@
 # exit 2; config set/unset are checked; every read command's --json output
 # parses (vm list, vm show, node list, config get).
 set -u
-top_srcdir=${top_srcdir:-.}
-top_builddir=${top_builddir:-.}
-ctl=$top_builddir/utilities/ovnmigctl
-schema=$top_srcdir/daemon/ovnmig.ovsschema
-for t in ovsdb-server ovsdb-tool ovsdb-client python3; do
-    command -v $t >/dev/null || { echo "SKIP: $t missing"; exit 77; }
-done
-[ -x "$ctl" ] || { echo "FAIL: $ctl not built"; exit 1; }
-
-dir=$(mktemp -d /tmp/ovnmig-test-ovnmigctl-XXXXXX)
-cleanup() {
-    [ -f "$dir/db.pid" ] && kill "$(cat "$dir/db.pid")" 2>/dev/null
-    rm -rf "$dir"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; exit 1; }
-
-ovsdb-tool create "$dir/db" "$schema" || fail "ovsdb-tool create"
-ovsdb-server "$dir/db" --remote="punix:$dir/db.sock" --pidfile="$dir/db.pid" \
-    --unixctl="$dir/db.ctl" --log-file="$dir/db.log" --detach --no-chdir \
-    || fail "ovsdb-server did not start"
-export OVNMIG_DB=unix:$dir/db.sock OVNMIG_CTL=$dir/none.ctl
+. "${top_srcdir:-.}/tests/ovnmigctl-lib.sh"
 
 # A node to place VMs on (ovnmigd registers itself; here by hand).
 ovsdb-client transact "$OVNMIG_DB" '["OVN_Migration", {"op": "insert",
@@ -36,13 +15,6 @@ ovsdb-client transact "$OVNMIG_DB" '["OVN_Migration", {"op": "insert",
   "migration_address": "", "heartbeat": 1, "schedulable": true,
   "memory": 1}}]' >/dev/null || fail "insert Node"
 
-# run EXPECTED-RC OUT-FILE CMD...
-run() {
-    local want=$1 out=$2; shift 2
-    "$@" >"$out" 2>&1
-    local rc=$?
-    [ "$rc" = "$want" ] || { cat "$out"; fail "exit $rc, not $want: $*"; }
-}
 dump() { ovsdb-client dump "$OVNMIG_DB" OVN_Migration VM; }
 
 good() {   # good NAME MAC MEMORY BINDING: a VirtualMachine

@@ -6,7 +6,8 @@ dist_man_MANS += docs/ovnmig-lab.8
 # ovnmigctl: the cluster database through the omrec_ IDL, and a node's
 # ovnmigd through its control socket (docs/ovnmigctl.8).
 bin_PROGRAMS += utilities/ovnmigctl
-utilities_ovnmigctl_SOURCES = utilities/ovnmigctl.c
+utilities_ovnmigctl_SOURCES = utilities/ovnmigctl.c utilities/ovnmigctl.h \
+	utilities/ovnmigctl-policy.c
 utilities_ovnmigctl_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS)
 utilities_ovnmigctl_LDADD = daemon/libclusterdb.a migrate/libmigrate.a \
 	lib/libovnmig.a $(YAML_LIBS) $(OVS_LIBS)
@@ -15,5 +16,8 @@ dist_man_MANS += docs/ovnmigctl.8
 # ovnmigctl against a private ovsdb-server (no root): the bad vm.yaml
 # files, exit codes, config checks.
 UNIT_TESTS += tests/test-ovnmigctl.sh
-EXTRA_DIST += tests/test-ovnmigctl.sh
+EXTRA_DIST += tests/test-ovnmigctl.sh tests/ovnmigctl-lib.sh
+# policy and namespace commands, the same way.
+UNIT_TESTS += tests/test-ovnmigctl-policy.sh
+EXTRA_DIST += tests/test-ovnmigctl-policy.sh
 check-unit: utilities/ovnmigctl

@@ -34,27 +34,21 @@
 #include "timeval.h"
 #include "unixctl.h"
 #include "util.h"
+#include "utilities/ovnmigctl.h"
 
 VLOG_DEFINE_THIS_MODULE(ovnmigctl);
 
 #define DEFAULT_DB "unix:/run/ovnmig/db.sock"
 #define DEFAULT_SOCKET "/run/ovnmig/ovnmigd.ctl"
 
-enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
-
 static const char *db_remote;
 static const char *ctl_socket;
-static bool json_output;
+bool json_output;
 static int timeout_s = 10;
 
-static struct ovsdb_idl *idl;
+struct ovsdb_idl *idl;
 
-OVS_NO_RETURN static void usage_error(const char *format, ...)
-    OVS_PRINTF_FORMAT(1, 2);
-OVS_NO_RETURN static void fail(const char *format, ...)
-    OVS_PRINTF_FORMAT(1, 2);
-
-static void
+void
 usage_error(const char *format, ...)
 {
     va_list args;
@@ -66,7 +60,7 @@ usage_error(const char *format, ...)
     exit(EXIT_USAGE);
 }
 
-static void
+void
 fail(const char *format, ...)
 {
     va_list args;
@@ -95,6 +89,11 @@ VMs (rows of the cluster database):\n\
   vm delete NAME [--namespace NS] [--if-exists]\n\
 Nodes:\n\
   node list                 nodes and their heartbeats\n\
+Migration policies and namespaces (KubeVirt MigrationPolicy):\n\
+  policy create -f FILE     a MigrationPolicy from YAML\n\
+  policy list | show NAME | delete NAME [--if-exists]\n\
+  namespace label NAME KEY=VALUE... [KEY-]...\n\
+  namespace list            namespaces and their labels\n\
 Cluster configuration (liveMigrationConfig):\n\
   config get [KEY]          keys set (KubeVirt names)\n\
   config set KEY=VALUE...   checked before anything is written\n\
@@ -116,7 +115,7 @@ Exit status: 0 success, 1 failure, 2 usage error.\n",
 
 /* ------------------------------------------------------------ database */
 
-static void
+void
 db_connect(void)
 {
     idl = ovsdb_idl_create(db_remote, &omrec_idl_class, true, true);
@@ -137,9 +136,7 @@ db_connect(void)
     }
 }
 
-/* Commits 'txn'.  Returns true on success, false if it must be built
- * again from a fresh replica; fails on an error. */
-static bool
+bool
 db_commit(struct ovsdb_idl_txn *txn)
 {
     enum ovsdb_idl_txn_status status = ovsdb_idl_txn_commit_block(txn);
@@ -186,7 +183,7 @@ find_node(const char *name)
     return NULL;
 }
 
-static void
+void
 print_json(struct json *json)
 {
     char *s = json_to_string(json, JSSF_SORT | JSSF_PRETTY);
@@ -195,7 +192,7 @@ print_json(struct json *json)
     json_destroy(json);
 }
 
-static struct json *
+struct json *
 smap_to_json_object(const struct smap *smap)
 {
     struct json *o = json_object_create();
@@ -208,7 +205,7 @@ smap_to_json_object(const struct smap *smap)
 
 /* ------------------------------------------------------------ vm create */
 
-static char *
+char *
 read_file(const char *path, size_t *sizep)
 {
     FILE *f = !strcmp(path, "-") ? stdin : fopen(path, "r");
@@ -843,6 +840,10 @@ main(int argc, char *argv[])
         } else {
             usage_error("node: want list");
         }
+    } else if (!strcmp(cmd, "policy")) {
+        cmd_policy(argc - optind - 1, argv + optind + 1);
+    } else if (!strcmp(cmd, "namespace")) {
+        cmd_namespace(argc - optind - 1, argv + optind + 1);
     } else if (!strcmp(cmd, "config")) {
         cmd_config(argc - optind - 1, argv + optind + 1);
     } else {

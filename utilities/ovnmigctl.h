@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * ovnmigctl.h -- what ovnmigctl's command files share: the cluster
+ * database connection, output, and the way to fail.  See ovnmigctl.c.
+ */
+#ifndef OVNMIG_OVNMIGCTL_H
+#define OVNMIG_OVNMIGCTL_H 1
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "openvswitch/compiler.h"
+
+struct json;
+struct mig_policy;
+struct omrec_migration_policy;
+struct ovsdb_idl;
+struct ovsdb_idl_txn;
+struct smap;
+
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
+
+extern struct ovsdb_idl *idl;   /* After db_connect(). */
+extern bool json_output;        /* --json. */
+
+/* Both print "ovnmigctl: MESSAGE" and exit: 2 for a usage error, 1 for a
+ * failure. */
+OVS_NO_RETURN void usage_error(const char *format, ...)
+    OVS_PRINTF_FORMAT(1, 2);
+OVS_NO_RETURN void fail(const char *format, ...) OVS_PRINTF_FORMAT(1, 2);
+
+/* Connects to the cluster database and waits for a first replica, or
+ * fails after --timeout. */
+void db_connect(void);
+
+/* Commits 'txn' (and destroys it).  Returns true on success, false if it
+ * must be built again from a fresh replica; fails on an error. */
+bool db_commit(struct ovsdb_idl_txn *);
+
+/* Prints 'json' (sorted, pretty) and destroys it. */
+void print_json(struct json *);
+struct json *smap_to_json_object(const struct smap *);
+
+/* The contents of 'path' ("-": stdin), at most KVYAML_MAX_SIZE bytes, or
+ * fails.  The caller frees the result. */
+char *read_file(const char *path, size_t *sizep);
+
+/* ovnmigctl-policy.c: "policy ..." and "namespace ..." (ARGV holds the
+ * subcommand and its arguments). */
+void cmd_policy(int argc, char *argv[]);
+void cmd_namespace(int argc, char *argv[]);
+
+/* The policies of the cluster database as mig_policy_select() takes them,
+ * pointing into the IDL's rows (valid until the next ovsdb_idl_run()).
+ * Returns the number of policies; the caller frees '*policiesp'. */
+size_t load_policies(struct mig_policy **policiesp);
+
+#endif /* ovnmigctl.h */
