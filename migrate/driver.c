@@ -66,17 +66,19 @@ capabilities_args(const struct mig_params *p)
 struct chain_step {
     const char *command;
     struct json *args;
+    int fd;                     /* Passed along, or -1. */
 };
 
 struct chain {
     struct qmp *qmp;
-    struct chain_step steps[5];
+    struct chain_step steps[6];
     size_t n, next;
     void (*done)(struct chain *, int error, const char *message);
     void *owner;
 };
 
 static void chain_reply(void *, int, const struct json *, const char *);
+static struct json *uri_args(const char *uri);
 
 static void
 chain_free_args(struct chain *c)
@@ -91,7 +93,8 @@ static void
 chain_advance(struct chain *c)
 {
     struct chain_step *s = &c->steps[c->next++];
-    int error = qmp_execute(c->qmp, s->command, s->args, chain_reply, c);
+    int error = qmp_execute_fd(c->qmp, s->command, s->args, s->fd,
+                               chain_reply, c);
     s->args = NULL;             /* qmp_execute() took it, either way. */
     if (error) {
         char *msg = xasprintf("%s: %s", s->command, ovs_strerror(-error));
@@ -122,7 +125,27 @@ static void
 chain_add(struct chain *c, const char *command, struct json *args)
 {
     ovs_assert(c->n < ARRAY_SIZE(c->steps));
-    c->steps[c->n++] = (struct chain_step) { command, args };
+    c->steps[c->n++] = (struct chain_step) { command, args, -1 };
+}
+
+/* The name QEMU knows the migration stream's socket by, when passed. */
+#define STREAM_FD_NAME "ovnmig-stream"
+
+/* Adds the steps that start the stream: with a socket of ours, "getfd"
+ * then 'command' on "fd:NAME"; otherwise 'command' on the URI. */
+static void
+chain_add_stream(struct chain *c, const struct mig_params *p,
+                 const char *command)
+{
+    if (p->pass_fd) {
+        struct json *a = json_object_create();
+        json_object_put_string(a, "fdname", STREAM_FD_NAME);
+        chain_add(c, "getfd", a);
+        c->steps[c->n - 1].fd = p->fd;
+        chain_add(c, command, uri_args("fd:" STREAM_FD_NAME));
+    } else {
+        chain_add(c, command, uri_args(p->uri));
+    }
 }
 
 static struct json *
@@ -217,7 +240,7 @@ mig_target_prepare(struct qmp *qmp, const struct mig_params *p,
     chain_add_tls(&t->chain, p, true);
     chain_add(&t->chain, "migrate-set-capabilities", capabilities_args(p));
     chain_add(&t->chain, "migrate-set-parameters", parameters_args(p, false));
-    chain_add(&t->chain, "migrate-incoming", uri_args(p->uri));
+    chain_add_stream(&t->chain, p, "migrate-incoming");
     chain_advance(&t->chain);
     return 0;
 }
@@ -412,7 +435,7 @@ mig_source_start(struct event_base *base, struct qmp *qmp,
     chain_add_tls(&s->chain, p, false);
     chain_add(&s->chain, "migrate-set-capabilities", capabilities_args(p));
     chain_add(&s->chain, "migrate-set-parameters", parameters_args(p, true));
-    chain_add(&s->chain, "migrate", uri_args(p->uri));
+    chain_add_stream(&s->chain, p, "migrate");
     s->n_pending++;             /* The chain, until source_started(). */
     *srcp = s;                  /* 'done' may run at once, and use it. */
     chain_advance(&s->chain);

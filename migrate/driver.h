@@ -42,6 +42,13 @@ struct mig_params {
     const char *tls_hostname;   /* Name the target's certificate must
                                  * carry; NULL: the URI's host. */
     unsigned int poll_ms;       /* query-migrate period (source). */
+
+    /* The stream on a socket the caller connected (source) or accepted
+     * (target), handed to QEMU with "getfd": QEMU may live in a network
+     * namespace that cannot reach the migration network.  'uri' then only
+     * names the peer in messages.  The caller closes its copy. */
+    bool pass_fd;
+    int fd;
 };
 
 /* Fills 'params' from the effective 'config' (cluster, then policy). */

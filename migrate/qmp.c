@@ -6,6 +6,7 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -18,6 +19,7 @@
 #include "openvswitch/json.h"
 #include "openvswitch/shash.h"
 #include "openvswitch/vlog.h"
+#include "timeval.h"
 #include "util.h"
 
 VLOG_DEFINE_THIS_MODULE(qmp);
@@ -122,18 +124,91 @@ pending_take(struct qmp *qmp, int64_t id)
     return NULL;
 }
 
-static void
-send_json(struct qmp *qmp, struct json *cmd)
+/* Writes what the bufferevent still holds, waiting up to a second: a
+ * file descriptor must ride on the bytes of its own command, so nothing
+ * may be queued in front of them.  QEMU, local, reads at once. */
+static int
+flush_output(struct qmp *qmp)
+{
+    struct evbuffer *out = bufferevent_get_output(qmp->bev);
+    int fd = bufferevent_getfd(qmp->bev);
+    long long int deadline = time_msec() + 1000;
+
+    while (evbuffer_get_length(out)) {
+        if (evbuffer_write(out, fd) < 0) {
+            if (errno != EAGAIN && errno != EINTR) {
+                return -errno;
+            }
+            struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+            long long int left = deadline - time_msec();
+            if (left <= 0) {
+                return -ETIMEDOUT;
+            }
+            poll(&pfd, 1, left);
+        }
+    }
+    return 0;
+}
+
+/* Sends 's' with 'fd' attached (SCM_RIGHTS), then whatever of 's' the
+ * socket did not take through the bufferevent. */
+static int
+send_with_fd(struct qmp *qmp, const struct ds *s, int fd)
+{
+    int error = flush_output(qmp);
+    if (error) {
+        return error;
+    }
+    union {
+        struct cmsghdr cm;
+        char buf[CMSG_SPACE(sizeof fd)];
+    } control;
+    struct iovec iov = { .iov_base = s->string, .iov_len = s->length };
+    struct msghdr msg = {
+        .msg_iov = &iov,
+        .msg_iovlen = 1,
+        .msg_control = control.buf,
+        .msg_controllen = sizeof control.buf,
+    };
+    struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
+    cmsg->cmsg_level = SOL_SOCKET;
+    cmsg->cmsg_type = SCM_RIGHTS;
+    cmsg->cmsg_len = CMSG_LEN(sizeof fd);
+    memcpy(CMSG_DATA(cmsg), &fd, sizeof fd);
+
+    ssize_t n;
+    do {
+        n = sendmsg(bufferevent_getfd(qmp->bev), &msg, MSG_NOSIGNAL);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) {
+        return -errno;
+    }
+    evbuffer_add(bufferevent_get_output(qmp->bev), s->string + n,
+                 s->length - n);
+    return 0;
+}
+
+/* Queues 'cmd' (taking it) for QEMU; with 'fd' >= 0, sends it now with
+ * 'fd' attached. */
+static int
+send_json(struct qmp *qmp, struct json *cmd, int fd)
 {
     struct ds s = DS_EMPTY_INITIALIZER;
+    int error = 0;
+
     json_to_ds(cmd, 0, &s);
     ds_put_cstr(&s, "\r\n");
-    /* Before the greeting, QEMU would take a command as the end of
-     * negotiation; hold it back until capabilities are sent. */
-    evbuffer_add(qmp->greeted ? bufferevent_get_output(qmp->bev)
-                              : qmp->deferred, s.string, s.length);
+    if (fd >= 0) {
+        error = send_with_fd(qmp, &s, fd);
+    } else {
+        /* Before the greeting, QEMU would take a command as the end of
+         * negotiation; hold it back until capabilities are sent. */
+        evbuffer_add(qmp->greeted ? bufferevent_get_output(qmp->bev)
+                                  : qmp->deferred, s.string, s.length);
+    }
     ds_destroy(&s);
     json_destroy(cmd);
+    return error;
 }
 
 static void
@@ -361,7 +436,14 @@ int
 qmp_execute(struct qmp *qmp, const char *command, struct json *args,
             qmp_reply_cb *cb, void *aux)
 {
-    if (qmp->closed) {
+    return qmp_execute_fd(qmp, command, args, -1, cb, aux);
+}
+
+int
+qmp_execute_fd(struct qmp *qmp, const char *command, struct json *args,
+               int fd, qmp_reply_cb *cb, void *aux)
+{
+    if (qmp->closed || (fd >= 0 && !qmp->greeted)) {
         json_destroy(args);
         return -ENOTCONN;
     }
@@ -382,8 +464,12 @@ qmp_execute(struct qmp *qmp, const char *command, struct json *args,
         json_object_put(cmd, "arguments", args);
     }
     json_object_put(cmd, "id", json_integer_create(p->id));
-    send_json(qmp, cmd);
-    return 0;
+    int error = send_json(qmp, cmd, fd);
+    if (error) {
+        hmap_remove(&qmp->pending, &p->node);
+        free(p);
+    }
+    return error;
 }
 
 struct sync_wait {

@@ -86,6 +86,12 @@ void qmp_destroy(struct qmp *);
 int qmp_execute(struct qmp *, const char *command, struct json *args,
                 qmp_reply_cb *cb, void *aux);
 
+/* Like qmp_execute(), with 'fd' passed to QEMU alongside (SCM_RIGHTS), as
+ * "getfd" and "add-fd" expect.  Only once QEMU has greeted (-ENOTCONN
+ * before); the caller keeps its own copy of 'fd'. */
+int qmp_execute_fd(struct qmp *, const char *command, struct json *args,
+                   int fd, qmp_reply_cb *cb, void *aux);
+
 /* Runs 'base' until the reply to 'command' arrives or 'timeout_ms' passes,
  * for command-line tools and tests.  On success returns 0 and, if 'resultp'
  * is nonnull, a copy of the "return" value the caller must json_destroy();
