@@ -110,9 +110,14 @@ qvm_build_argv(const struct qvm_spec *spec, struct svec *argv,
     svec_add(argv, "-device");
     svec_add_nocopy(argv, xasprintf("virtio-net-pci,netdev=net0,mac=%s,"
                                     "romfile=", spec->mac));
+    /* The serial console: a socket an operator (or a test) can type into,
+     * every byte of it also appended to console.log. */
+    char *console_sock = xasprintf("%s/console.sock", spec->run_dir);
     svec_add(argv, "-chardev");
-    svec_add_nocopy(argv, xasprintf("file,id=console,path=%s,append=on",
-                                    console));
+    svec_add_nocopy(argv, xasprintf("socket,id=console,path=%s,server=on,"
+                                    "wait=off,logfile=%s,logappend=on",
+                                    console_sock, console));
+    free(console_sock);
     svec_add(argv, "-serial");
     svec_add(argv, "chardev:console");
     svec_add(argv, "-qmp");

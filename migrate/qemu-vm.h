@@ -4,7 +4,8 @@
  * and stop.  The migration engine and ovnmigd's VM lifecycle share it.
  *
  * QEMU runs daemonized inside the VM's pod network namespace, with its
- * QMP socket, serial console log and pidfile in the VM's run directory,
+ * QMP socket, serial console (console.sock, logged to console.log) and
+ * pidfile in the VM's run directory,
  * so it outlives ovnmigd: a stopped or crashed daemon leaves its VMs
  * running, and a restarted one finds each QEMU again from the pidfile,
  * checked against /proc so that a recycled PID is never taken for it.
