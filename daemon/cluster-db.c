@@ -16,6 +16,11 @@
 
 #include "daemon/ovnmig-idl.h"
 #include "latch.h"
+#include "lib/quantity.h"
+#include "openvswitch/dynamic-string.h"
+#include "openvswitch/json.h"
+#include "openvswitch/list.h"
+#include "ovsdb-data.h"
 #include "openvswitch/poll-loop.h"
 #include "openvswitch/shash.h"
 #include "openvswitch/vlog.h"
@@ -49,6 +54,7 @@ struct cdb {
     bool conn_event OVS_GUARDED;
     bool conn_up OVS_GUARDED;
     struct shash status_updates OVS_GUARDED;    /* "name.ns" -> smap | NULL */
+    struct ovs_list mig_writes OVS_GUARDED;     /* struct mig_write_node */
     struct cdb_stats stats OVS_GUARDED;
 };
 
@@ -141,6 +147,77 @@ cdb_vm_spec_equal(const struct cdb_vm *a, const struct cdb_vm *b)
             && smap_equal(&a->boot, &b->boot));
 }
 
+const struct cdb_migration *
+cdb_snapshot_find_migration(const struct cdb_snapshot *snap, const char *uid)
+{
+    const struct cdb_migration *m;
+    HMAP_FOR_EACH_WITH_HASH (m, hmap_node, hash_string(uid, 0),
+                             &snap->migrations) {
+        if (!strcmp(m->uid, uid)) {
+            return m;
+        }
+    }
+    return NULL;
+}
+
+const struct cdb_node *
+cdb_snapshot_find_node(const struct cdb_snapshot *snap, const char *name)
+{
+    const struct cdb_node *n;
+    HMAP_FOR_EACH_WITH_HASH (n, hmap_node, hash_string(name, 0),
+                             &snap->nodes) {
+        if (!strcmp(n->name, name)) {
+            return n;
+        }
+    }
+    return NULL;
+}
+
+struct cdb_migration *
+cdb_migration_clone(const struct cdb_migration *src)
+{
+    struct cdb_migration *m = xzalloc(sizeof *m);
+    m->uid = xstrdup(src->uid);
+    m->vm = xstrdup(src->vm);
+    m->namespace = xstrdup(src->namespace);
+    m->source_node = xstrdup(src->source_node);
+    m->target_node = nullable_strdup(src->target_node);
+    m->target_address = nullable_strdup(src->target_address);
+    m->phase = xstrdup(src->phase);
+    m->abort_status = nullable_strdup(src->abort_status);
+    m->failure_reason = nullable_strdup(src->failure_reason);
+    m->mode = xstrdup(src->mode);
+    m->policy = nullable_strdup(src->policy);
+    m->requested = src->requested;
+    m->start_time = src->start_time;
+    m->end_time = src->end_time;
+    m->completed = src->completed;
+    m->failed = src->failed;
+    smap_clone(&m->external_ids, &src->external_ids);
+    return m;
+}
+
+void
+cdb_migration_destroy(struct cdb_migration *m)
+{
+    if (!m) {
+        return;
+    }
+    free(m->uid);
+    free(m->vm);
+    free(m->namespace);
+    free(m->source_node);
+    free(m->target_node);
+    free(m->target_address);
+    free(m->phase);
+    free(m->abort_status);
+    free(m->failure_reason);
+    free(m->mode);
+    free(m->policy);
+    smap_destroy(&m->external_ids);
+    free(m);
+}
+
 void
 cdb_snapshot_destroy(struct cdb_snapshot *snap)
 {
@@ -152,8 +229,104 @@ cdb_snapshot_destroy(struct cdb_snapshot *snap)
         cdb_vm_destroy(vm);
     }
     hmap_destroy(&snap->vms);
+
+    struct cdb_migration *m;
+    HMAP_FOR_EACH_POP (m, hmap_node, &snap->migrations) {
+        cdb_migration_destroy(m);
+    }
+    hmap_destroy(&snap->migrations);
+
+    struct cdb_node *n;
+    HMAP_FOR_EACH_POP (n, hmap_node, &snap->nodes) {
+        free(n->name);
+        free(n->chassis);
+        free(n->migration_address);
+        free(n);
+    }
+    hmap_destroy(&snap->nodes);
+
+    for (size_t i = 0; i < snap->n_policies; i++) {
+        struct cdb_policy *p = &snap->policies[i];
+        free(p->name);
+        smap_destroy(&p->namespace_selector);
+        smap_destroy(&p->vmi_selector);
+    }
+    free(snap->policies);
+
+    struct shash_node *node;
+    SHASH_FOR_EACH (node, &snap->namespace_labels) {
+        smap_destroy(node->data);
+        free(node->data);
+    }
+    shash_destroy(&snap->namespace_labels);
+    smap_destroy(&snap->live_migration);
     free(snap);
 }
+
+/* ------------------------------------------------------------ writes */
+
+bool
+cdb_phase_is_active(const char *phase)
+{
+    return (!strcmp(phase, "Scheduling") || !strcmp(phase, "Scheduled")
+            || !strcmp(phase, "PreparingTarget")
+            || !strcmp(phase, "TargetReady") || !strcmp(phase, "Running"));
+}
+
+bool
+cdb_phase_is_final(const char *phase)
+{
+    return !strcmp(phase, "Succeeded") || !strcmp(phase, "Failed");
+}
+
+void
+cdb_mig_write_init(struct cdb_mig_write *w, const char *uid)
+{
+    memset(w, 0, sizeof *w);
+    w->uid = xstrdup(uid);
+    sset_init(&w->if_phases);
+    smap_init(&w->set);
+}
+
+void
+cdb_mig_write_destroy(struct cdb_mig_write *w)
+{
+    free(w->uid);
+    sset_destroy(&w->if_phases);
+    smap_destroy(&w->set);
+    free(w->vm_node);
+}
+
+void
+cdb_mig_write_set_string(struct cdb_mig_write *w, const char *column,
+                         const char *value)
+{
+    struct ds q = DS_EMPTY_INITIALIZER;
+    json_string_escape(value, &q);
+    smap_replace(&w->set, column, ds_cstr(&q));
+    ds_destroy(&q);
+}
+
+void
+cdb_mig_write_set_bool(struct cdb_mig_write *w, const char *column,
+                       bool value)
+{
+    smap_replace(&w->set, column, value ? "true" : "false");
+}
+
+void
+cdb_mig_write_set_int(struct cdb_mig_write *w, const char *column,
+                      long long int value)
+{
+    char text[32];
+    snprintf(text, sizeof text, "%lld", value);
+    smap_replace(&w->set, column, text);
+}
+
+struct mig_write_node {
+    struct ovs_list list_node;
+    struct cdb_mig_write w;
+};
 
 /* ------------------------------------------------------------ IDL thread */
 
@@ -167,6 +340,9 @@ struct thread_state {
     bool complete_posted;
     long long int next_heartbeat;
     long long int retry_at;
+    struct ovs_list mig_pending;        /* struct mig_write_node */
+    struct ovs_list mig_in_flight;      /* ...in the committing txn */
+    struct sset incoming;       /* VM names in the VM condition. */
 };
 
 static void
@@ -195,6 +371,113 @@ replica_complete(const struct thread_state *st)
     return st->connected && ovsdb_idl_has_ever_connected(st->idl);
 }
 
+static int64_t
+optional_int(const int64_t *v, size_t n)
+{
+    return n ? v[0] : 0;
+}
+
+/* Everything but the VMs, into 'snap'. */
+static void
+copy_cluster(const struct thread_state *st, struct cdb_snapshot *snap)
+{
+    hmap_init(&snap->migrations);
+    const struct omrec_migration *mr;
+    OMREC_MIGRATION_FOR_EACH (mr, st->idl) {
+        struct cdb_migration *m = xzalloc(sizeof *m);
+        m->uid = xstrdup(mr->uid);
+        m->vm = xstrdup(mr->vm);
+        m->namespace = xstrdup(mr->namespace_);
+        m->source_node = xstrdup(mr->source_node);
+        m->target_node = nullable_strdup(mr->target_node);
+        m->target_address = nullable_strdup(mr->target_address);
+        m->phase = xstrdup(mr->phase);
+        m->abort_status = nullable_strdup(mr->abort_status);
+        m->failure_reason = nullable_strdup(mr->failure_reason);
+        m->mode = xstrdup(mr->mode);
+        m->policy = nullable_strdup(mr->policy);
+        m->requested = mr->requested;
+        m->start_time = optional_int(mr->start_time, mr->n_start_time);
+        m->end_time = optional_int(mr->end_time, mr->n_end_time);
+        m->completed = mr->completed;
+        m->failed = mr->failed;
+        smap_clone(&m->external_ids, &mr->external_ids);
+        hmap_insert(&snap->migrations, &m->hmap_node, hash_string(m->uid, 0));
+    }
+
+    hmap_init(&snap->nodes);
+    const struct omrec_node *nr;
+    OMREC_NODE_FOR_EACH (nr, st->idl) {
+        struct cdb_node *n = xzalloc(sizeof *n);
+        n->name = xstrdup(nr->name);
+        n->chassis = xstrdup(nr->chassis);
+        n->migration_address = xstrdup(nr->migration_address);
+        n->heartbeat = nr->heartbeat;
+        n->memory = nr->memory;
+        n->schedulable = nr->schedulable;
+        hmap_insert(&snap->nodes, &n->hmap_node, hash_string(n->name, 0));
+    }
+
+    const struct omrec_migration_policy *pr;
+    size_t n = 0;
+    OMREC_MIGRATION_POLICY_FOR_EACH (pr, st->idl) {
+        n++;
+    }
+    snap->policies = xcalloc(n ? n : 1, sizeof *snap->policies);
+    OMREC_MIGRATION_POLICY_FOR_EACH (pr, st->idl) {
+        struct cdb_policy *p = &snap->policies[snap->n_policies++];
+        p->name = xstrdup(pr->name);
+        smap_clone(&p->namespace_selector, &pr->namespace_selector);
+        smap_clone(&p->vmi_selector, &pr->vmi_selector);
+        p->p.name = p->name;
+        p->p.namespace_selector = &p->namespace_selector;
+        p->p.vmi_selector = &p->vmi_selector;
+        if (pr->n_allow_auto_converge) {
+            p->p.has_allow_auto_converge = true;
+            p->p.allow_auto_converge = pr->allow_auto_converge[0];
+        }
+        if (pr->n_allow_post_copy) {
+            p->p.has_allow_post_copy = true;
+            p->p.allow_post_copy = pr->allow_post_copy[0];
+        }
+        if (pr->bandwidth_per_migration) {
+            if (!quantity_parse(pr->bandwidth_per_migration,
+                                &p->p.bandwidth)) {
+                p->p.has_bandwidth = true;
+            } else {
+                VLOG_WARN_RL(&rl, "policy %s: bandwidthPerMigration \"%s\" "
+                             "is not a quantity: ignored", pr->name,
+                             pr->bandwidth_per_migration);
+            }
+        }
+        if (pr->n_completion_timeout_per_gib
+            && pr->completion_timeout_per_gib[0] > 0
+            && pr->completion_timeout_per_gib[0] <= UINT_MAX) {
+            p->p.has_completion_timeout_per_gib = true;
+            p->p.completion_timeout_per_gib
+                = pr->completion_timeout_per_gib[0];
+        }
+    }
+
+    shash_init(&snap->namespace_labels);
+    const struct omrec_namespace *nsr;
+    OMREC_NAMESPACE_FOR_EACH (nsr, st->idl) {
+        struct smap *labels = xmalloc(sizeof *labels);
+        smap_clone(labels, &nsr->labels);
+        if (!shash_add_once(&snap->namespace_labels, nsr->name, labels)) {
+            smap_destroy(labels);
+            free(labels);
+        }
+    }
+
+    const struct omrec_config *cr = omrec_config_first(st->idl);
+    if (cr) {
+        smap_clone(&snap->live_migration, &cr->live_migration);
+    } else {
+        smap_init(&snap->live_migration);
+    }
+}
+
 static void
 post_snapshot(struct thread_state *st)
 {
@@ -206,7 +489,8 @@ post_snapshot(struct thread_state *st)
     hmap_init(&snap->vms);
     snap->complete = replica_complete(st);
     OMREC_VM_FOR_EACH (row, st->idl) {
-        if (strcmp(row->node, cdb->node)) {
+        if (strcmp(row->node, cdb->node)
+            && !sset_contains(&st->incoming, row->name)) {
             continue;           /* Left over from before the condition. */
         }
         if (n++ >= CDB_MAX_VMS) {
@@ -232,6 +516,7 @@ post_snapshot(struct thread_state *st)
         hmap_insert(&snap->vms, &vm->hmap_node,
                     cdb_vm_hash(vm->name, vm->namespace));
     }
+    copy_cluster(st, snap);
 
     ovs_mutex_lock(&cdb->mutex);
     cdb_snapshot_destroy(cdb->latest);
@@ -306,6 +591,164 @@ write_statuses(struct thread_state *st)
     }
 }
 
+/* The VM condition: this node's VMs, and those migrating to it (by name:
+ * the caller matches the namespace). */
+static void
+update_vm_condition(struct thread_state *st, bool force)
+{
+    struct sset incoming = SSET_INITIALIZER(&incoming);
+    const struct omrec_migration *m;
+    OMREC_MIGRATION_FOR_EACH (m, st->idl) {
+        if (m->target_node && !strcmp(m->target_node, st->cdb->node)
+            && !cdb_phase_is_final(m->phase)) {
+            sset_add(&incoming, m->vm);
+        }
+    }
+    if (!force && sset_equals(&incoming, &st->incoming)) {
+        sset_destroy(&incoming);
+        return;
+    }
+    sset_swap(&incoming, &st->incoming);
+    sset_destroy(&incoming);
+
+    struct ovsdb_idl_condition cond;
+    ovsdb_idl_condition_init(&cond);
+    omrec_vm_add_clause_node(&cond, OVSDB_F_EQ, st->cdb->node);
+    const char *name;
+    SSET_FOR_EACH (name, &st->incoming) {
+        omrec_vm_add_clause_name(&cond, OVSDB_F_EQ, name);
+    }
+    omrec_vm_set_condition(st->idl, &cond);
+    ovsdb_idl_condition_destroy(&cond);
+}
+
+static const struct omrec_migration *
+find_migration_row(const struct thread_state *st, const char *uid)
+{
+    const struct omrec_migration *row;
+    OMREC_MIGRATION_FOR_EACH (row, st->idl) {
+        if (!strcmp(row->uid, uid)) {
+            return row;
+        }
+    }
+    return NULL;
+}
+
+static const struct ovsdb_idl_column *
+migration_column(const char *name)
+{
+    for (size_t i = 0; i < OMREC_MIGRATION_N_COLUMNS; i++) {
+        if (!strcmp(omrec_migration_columns[i].name, name)) {
+            return &omrec_migration_columns[i];
+        }
+    }
+    return NULL;
+}
+
+/* Adds 'w' to 'txn' if its conditions hold.  Returns false if they do
+ * not: the write is then dropped. */
+static bool
+apply_mig_write(const struct thread_state *st, const struct cdb_mig_write *w)
+{
+    const struct omrec_migration *row = find_migration_row(st, w->uid);
+    if (!row) {
+        return false;
+    }
+    if (!sset_is_empty(&w->if_phases)
+        && !sset_contains(&w->if_phases, row->phase)) {
+        return false;
+    }
+    if (w->cluster_limit) {
+        unsigned int active = 0, from_source = 0;
+        const struct omrec_migration *m;
+        OMREC_MIGRATION_FOR_EACH (m, st->idl) {
+            omrec_migration_verify_phase(m);
+            if (m != row && cdb_phase_is_active(m->phase)) {
+                active++;
+                from_source += !strcmp(m->source_node, row->source_node);
+            }
+        }
+        if (active >= w->cluster_limit
+            || (w->node_limit && from_source >= w->node_limit)) {
+            return false;
+        }
+    }
+
+    struct smap_node *node;
+    SMAP_FOR_EACH (node, &w->set) {
+        const struct ovsdb_idl_column *column = migration_column(node->key);
+        struct ovsdb_datum datum;
+        char *error = (column
+                       ? ovsdb_datum_from_string(&datum, &column->type,
+                                                 node->value, NULL)
+                       : xstrdup("no such column"));
+        if (error) {
+            VLOG_WARN_RL(&rl, "migration %s: %s=%s: %s", w->uid, node->key,
+                         node->value, error);
+            free(error);
+            continue;
+        }
+        ovsdb_idl_txn_write(&row->header_, column, &datum);
+    }
+    if (w->vm_node) {
+        const struct omrec_vm *vm;
+        OMREC_VM_FOR_EACH (vm, st->idl) {
+            if (!strcmp(vm->name, row->vm)
+                && !strcmp(vm->namespace_, row->namespace_)) {
+                omrec_vm_set_node(vm, w->vm_node);
+            }
+        }
+    }
+    return true;
+}
+
+/* Moves the pending writes into the open transaction: one per migration
+ * (a second one may depend on the phase the first sets, so it waits for
+ * the next) and one claim. */
+static bool
+apply_mig_writes(struct thread_state *st)
+{
+    struct sset touched = SSET_INITIALIZER(&touched);
+    struct mig_write_node *wn;
+    bool any = false;
+
+    bool claimed = false;
+
+    LIST_FOR_EACH_SAFE (wn, list_node, &st->mig_pending) {
+        /* Two claims in one transaction would both count the slots the
+         * replica shows, neither seeing the other's. */
+        if (sset_contains(&touched, wn->w.uid)
+            || (claimed && wn->w.cluster_limit)) {
+            continue;
+        }
+        ovs_list_remove(&wn->list_node);
+        if (apply_mig_write(st, &wn->w)) {
+            sset_add(&touched, wn->w.uid);
+            claimed |= wn->w.cluster_limit != 0;
+            ovs_list_push_back(&st->mig_in_flight, &wn->list_node);
+            any = true;
+        } else {
+            VLOG_DBG("migration %s: a change no longer applies: dropped",
+                     wn->w.uid);
+            count(st->cdb, &st->cdb->stats.mig_writes_dropped);
+            cdb_mig_write_destroy(&wn->w);
+            free(wn);
+        }
+    }
+    sset_destroy(&touched);
+    return any;
+}
+
+static void
+free_mig_writes(struct ovs_list *list)
+{
+    struct mig_write_node *wn;
+    LIST_FOR_EACH_POP (wn, list_node, list) {
+        cdb_mig_write_destroy(&wn->w);
+        free(wn);
+    }
+}
+
 static void
 take_updates(struct thread_state *st)
 {
@@ -314,6 +757,8 @@ take_updates(struct thread_state *st)
 
     ovs_mutex_lock(&cdb->mutex);
     shash_swap(&updates, &cdb->status_updates);
+    ovs_list_splice(&st->mig_pending, cdb->mig_writes.next,
+                    &cdb->mig_writes);
     ovs_mutex_unlock(&cdb->mutex);
 
     struct shash_node *node;
@@ -335,24 +780,20 @@ cdb_thread_main(void *cdb_)
 {
     struct cdb *cdb = cdb_;
     struct thread_state st = { .cdb = cdb };
-    struct ovsdb_idl_condition cond;
     unsigned int last_seqno = 0;
     bool dirty = true;
     bool writing = false;       /* a transaction of ours is in flight */
 
     shash_init(&st.wanted);
+    ovs_list_init(&st.mig_pending);
+    ovs_list_init(&st.mig_in_flight);
+    sset_init(&st.incoming);
     st.idl = ovsdb_idl_create(cdb->remote, &omrec_idl_class, true, true);
     st.loop = (struct ovsdb_idl_loop) OVSDB_IDL_LOOP_INITIALIZER(st.idl);
 
-    /* Only this node's VMs and Node row. */
-    ovsdb_idl_condition_init(&cond);
-    omrec_vm_add_clause_node(&cond, OVSDB_F_EQ, cdb->node);
-    omrec_vm_set_condition(st.idl, &cond);
-    ovsdb_idl_condition_destroy(&cond);
-    ovsdb_idl_condition_init(&cond);
-    omrec_node_add_clause_name(&cond, OVSDB_F_EQ, cdb->node);
-    omrec_node_set_condition(st.idl, &cond);
-    ovsdb_idl_condition_destroy(&cond);
+    /* Only this node's VMs (and later those migrating to it); every
+     * migration and node: they are few, and scheduling needs them all. */
+    update_vm_condition(&st, true);
 
     while (!latch_is_set(&cdb->exit_latch)) {
         if (latch_poll(&cdb->request_latch)) {
@@ -383,6 +824,7 @@ cdb_thread_main(void *cdb_)
         if (seqno != last_seqno || complete != st.complete_posted) {
             last_seqno = seqno;
             st.complete_posted = complete;
+            update_vm_condition(&st, false);
             if (connected) {
                 /* Not while disconnected: the replica is stale then, and
                  * a stale "no VMs" must never tear anything down. */
@@ -400,6 +842,7 @@ cdb_thread_main(void *cdb_)
                 dirty = false;
                 writing = true;
             }
+            writing |= apply_mig_writes(&st);
             if (beat) {
                 st.next_heartbeat = now + cdb->heartbeat_ms;
             }
@@ -413,16 +856,23 @@ cdb_thread_main(void *cdb_)
             st.retry_at = time_msec() + RETRY_DELAY_MS;
             dirty = true;
             writing = false;
+            /* Tried again, first, against the database as it is now. */
+            ovs_list_splice(st.mig_pending.next, st.mig_in_flight.next,
+                            &st.mig_in_flight);
         } else if (rc > 0 && writing) {
             count(cdb, &cdb->stats.txn_committed);
             writing = false;
+            ovs_mutex_lock(&cdb->mutex);
+            cdb->stats.mig_writes += ovs_list_size(&st.mig_in_flight);
+            ovs_mutex_unlock(&cdb->mutex);
+            free_mig_writes(&st.mig_in_flight);
         }
 
         latch_wait(&cdb->exit_latch);
         latch_wait(&cdb->request_latch);
         if (complete) {
             poll_timer_wait_until(st.next_heartbeat);
-            if (dirty) {
+            if (dirty || !ovs_list_is_empty(&st.mig_pending)) {
                 poll_timer_wait_until(st.retry_at);
             }
         }
@@ -435,6 +885,9 @@ cdb_thread_main(void *cdb_)
         free(node->data);
     }
     shash_destroy(&st.wanted);
+    free_mig_writes(&st.mig_pending);
+    free_mig_writes(&st.mig_in_flight);
+    sset_destroy(&st.incoming);
     ovsdb_idl_loop_destroy(&st.loop);
     ovsdb_idl_destroy(st.idl);
     return NULL;
@@ -468,6 +921,7 @@ cdb_create(const struct cdb_options *opts)
     cdb->cb = opts->cb;
     ovs_mutex_init(&cdb->mutex);
     shash_init(&cdb->status_updates);
+    ovs_list_init(&cdb->mig_writes);
     latch_init(&cdb->exit_latch);
     latch_init(&cdb->request_latch);
     cdb->thread = ovs_thread_create("cluster_db", cdb_thread_main, cdb);
@@ -497,6 +951,7 @@ cdb_destroy(struct cdb *cdb)
     xpthread_join(cdb->thread, NULL);
     cdb_snapshot_destroy(cdb->latest);
     free_updates(&cdb->status_updates);
+    free_mig_writes(&cdb->mig_writes);
     latch_destroy(&cdb->exit_latch);
     latch_destroy(&cdb->request_latch);
     ovs_mutex_destroy(&cdb->mutex);
@@ -558,6 +1013,26 @@ cdb_set_status(struct cdb *cdb, const char *name, const char *namespace,
         smap_destroy(old);
         free(old);
     }
+    ovs_mutex_unlock(&cdb->mutex);
+    latch_set(&cdb->request_latch);
+}
+
+void
+cdb_write_migration(struct cdb *cdb, struct cdb_mig_write *w)
+{
+    /* Moved, not copied: an sset or smap points into itself. */
+    struct mig_write_node *wn = xmalloc(sizeof *wn);
+    cdb_mig_write_init(&wn->w, w->uid);
+    sset_swap(&wn->w.if_phases, &w->if_phases);
+    hmap_swap(&wn->w.set.map, &w->set.map);
+    wn->w.cluster_limit = w->cluster_limit;
+    wn->w.node_limit = w->node_limit;
+    wn->w.vm_node = w->vm_node;
+    w->vm_node = NULL;
+    cdb_mig_write_destroy(w);
+
+    ovs_mutex_lock(&cdb->mutex);
+    ovs_list_push_back(&cdb->mig_writes, &wn->list_node);
     ovs_mutex_unlock(&cdb->mutex);
     latch_set(&cdb->request_latch);
 }

@@ -20,8 +20,11 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "migrate/policy.h"
 #include "openvswitch/hmap.h"
+#include "openvswitch/shash.h"
 #include "smap.h"
+#include "sset.h"
 #include "uuid.h"
 
 /* A copy of one VM row. */
@@ -43,10 +46,54 @@ struct cdb_vm {
     struct smap status;
 };
 
-/* This node's VMs, as the database holds them.  Keyed by the hash of
- * "<name>.<namespace>" (cdb_vm_hash()). */
+/* A copy of one Migration row.  Optional columns are NULL (strings) or 0
+ * (timestamps) when empty. */
+struct cdb_migration {
+    struct hmap_node hmap_node;         /* In cdb_snapshot's 'migrations'. */
+    char *uid;
+    char *vm, *namespace;
+    char *source_node;
+    char *target_node, *target_address;
+    char *phase;
+    char *abort_status;
+    char *failure_reason;
+    char *mode;
+    char *policy;
+    int64_t requested, start_time, end_time;    /* ms since the epoch */
+    bool completed, failed;
+    struct smap external_ids;   /* The settings the source resolved. */
+};
+
+/* A copy of one Node row. */
+struct cdb_node {
+    struct hmap_node hmap_node;         /* In cdb_snapshot's 'nodes'. */
+    char *name, *chassis, *migration_address;
+    int64_t heartbeat;          /* ms since the epoch */
+    int64_t memory;             /* bytes */
+    bool schedulable;
+};
+
+/* A copy of one Migration_Policy row, ready for mig_policy_select(). */
+struct cdb_policy {
+    struct mig_policy p;        /* Points into the members below. */
+    char *name;
+    struct smap namespace_selector, vmi_selector;
+};
+
+/* What the cluster database holds that this node needs:
+ *   - its own VMs and those of migrations that target it, keyed by the
+ *     hash of "<name>.<namespace>" (cdb_vm_hash()): a VM's 'node' says
+ *     which it is;
+ *   - every migration, node and policy, the namespaces' labels and the
+ *     cluster's liveMigrationConfig. */
 struct cdb_snapshot {
     struct hmap vms;
+    struct hmap migrations;     /* By hash_string(uid, 0). */
+    struct hmap nodes;          /* By hash_string(name, 0). */
+    struct cdb_policy *policies;
+    size_t n_policies;
+    struct shash namespace_labels;      /* name -> struct smap * */
+    struct smap live_migration;
     /* True once the snapshot reflects the server's contents (connected,
      * condition acknowledged): only then may the caller conclude that a
      * VM it runs is gone from the database. */
@@ -54,8 +101,15 @@ struct cdb_snapshot {
 };
 
 uint32_t cdb_vm_hash(const char *name, const char *namespace);
+const struct cdb_migration *cdb_snapshot_find_migration(
+    const struct cdb_snapshot *, const char *uid);
+const struct cdb_node *cdb_snapshot_find_node(const struct cdb_snapshot *,
+                                              const char *name);
 struct cdb_vm *cdb_snapshot_find(const struct cdb_snapshot *,
                                  const char *name, const char *namespace);
+/* Deep copies; the caller frees them with cdb_migration_destroy(). */
+struct cdb_migration *cdb_migration_clone(const struct cdb_migration *);
+void cdb_migration_destroy(struct cdb_migration *);
 /* Deep copies; the caller frees them with cdb_vm_destroy(). */
 struct cdb_vm *cdb_vm_clone(const struct cdb_vm *);
 void cdb_vm_destroy(struct cdb_vm *);
@@ -89,6 +143,8 @@ struct cdb_stats {
     uint64_t snapshots;         /* delivered to the caller */
     uint64_t heartbeats;        /* Node rows written */
     uint64_t status_writes;     /* VM status columns written */
+    uint64_t mig_writes;        /* Migration changes written */
+    uint64_t mig_writes_dropped;        /* ...and dropped (condition) */
     uint64_t txn_committed, txn_failed;
     uint64_t reconnects;
     unsigned int vms;           /* in the last snapshot */
@@ -112,6 +168,43 @@ void cdb_run(struct cdb *);
  * NULL forgets the VM (it is no longer ours). */
 void cdb_set_status(struct cdb *, const char *name, const char *namespace,
                     const struct smap *status);
+
+/* A change to one Migration row, applied in the database's order of
+ * requests, each in a transaction of its own or batched with others.
+ *
+ * 'set' maps column names to values in ovs-vsctl's syntax (strings
+ * quoted: cdb_mig_write_set_string() does it).  The change applies only
+ * while the row exists and, if 'if_phases' is not empty, its phase is one
+ * of them; otherwise it is dropped.  A claim (cluster_limit nonzero) also
+ * applies only while fewer than 'cluster_limit' migrations are active in
+ * the whole cluster and fewer than 'node_limit' from the row's source
+ * node; the transaction verifies every row's phase, so two nodes claiming
+ * the last slot at once cannot both succeed: the loser's claim is
+ * re-examined against the winner's and dropped.  With 'vm_node' nonnull,
+ * the same transaction moves the migration's VM to that node. */
+struct cdb_mig_write {
+    char *uid;
+    struct sset if_phases;
+    unsigned int cluster_limit, node_limit;
+    struct smap set;
+    char *vm_node;
+};
+
+/* Active migrations hold a slot: phases Scheduling .. Running. */
+bool cdb_phase_is_active(const char *phase);
+bool cdb_phase_is_final(const char *phase);
+
+void cdb_mig_write_init(struct cdb_mig_write *, const char *uid);
+void cdb_mig_write_destroy(struct cdb_mig_write *);
+void cdb_mig_write_set_string(struct cdb_mig_write *, const char *column,
+                              const char *value);
+void cdb_mig_write_set_bool(struct cdb_mig_write *, const char *column,
+                            bool value);
+void cdb_mig_write_set_int(struct cdb_mig_write *, const char *column,
+                           long long int value);
+
+/* Queues the change 'w' describes, and destroys 'w'. */
+void cdb_write_migration(struct cdb *, struct cdb_mig_write *w);
 
 void cdb_get_stats(struct cdb *, struct cdb_stats *);
 
