@@ -49,8 +49,9 @@ tests_test_config_asan_CFLAGS = $(tests_test_config_CFLAGS) $(SAN_CFLAGS)
 tests_test_config_asan_LDFLAGS = $(SAN_CFLAGS)
 tests_test_config_asan_LDADD = $(tests_test_config_LDADD)
 
-# ovnmigd, the node agent: the cluster DB client and the VM manager on a
-# libevent loop, with the control socket (docs/ovnmigd.8).
+# ovnmigd, the node agent: the cluster DB client, the VM manager and the
+# migration engine on a libevent loop, with the control socket
+# (docs/ovnmigd.8).
 sbin_PROGRAMS += daemon/ovnmigd
 daemon_ovnmigd_SOURCES = \
 	daemon/ovnmigd.c \
@@ -58,6 +59,8 @@ daemon_ovnmigd_SOURCES = \
 	daemon/cluster-db.h \
 	daemon/control.c \
 	daemon/control.h \
+	daemon/migration.c \
+	daemon/migration.h \
 	daemon/vm-manager.c \
 	daemon/vm-manager.h
 daemon_ovnmigd_CFLAGS = $(AM_CFLAGS) $(EVENT_CFLAGS)

@@ -47,9 +47,7 @@ static const struct key keys[] = {
     { "control-socket", K_PATH, F(control_socket), 0, 0, false },
     { "metrics-address", K_ADDRESS, F(metrics_address), 0, 0, false },
     { "migration-interface", K_IFNAME, F(migration_interface), 0, 0, false },
-    { "tls-ca", K_PATH, F(tls_ca), 0, 0, false },
-    { "tls-cert", K_PATH, F(tls_cert), 0, 0, false },
-    { "tls-key", K_PATH, F(tls_key), 0, 0, false },
+    { "tls-dir", K_PATH, F(tls_dir), 0, 0, false },
 };
 
 static char *
@@ -311,7 +309,7 @@ ovnmigd_config_destroy(struct ovnmigd_config *c)
         &c->node, &c->chassis, &c->cluster_db, &c->ovn_nb, &c->ovn_sb,
         &c->logical_switch, &c->domain, &c->run_dir, &c->netns_prefix,
         &c->control_socket, &c->metrics_address, &c->migration_interface,
-        &c->tls_ca, &c->tls_cert, &c->tls_key,
+        &c->tls_dir,
     };
     for (size_t i = 0; i < ARRAY_SIZE(strings); i++) {
         free(*strings[i]);

@@ -41,7 +41,8 @@ struct ovnmigd_config {
     char *control_socket;       /* Default: <run_dir>/ovnmigd.ctl. */
     char *metrics_address;      /* "IP:PORT", or NULL: no metrics. */
     char *migration_interface;  /* NULL: the node's own address. */
-    char *tls_ca, *tls_cert, *tls_key;  /* Migration stream TLS. */
+    char *tls_dir;              /* Migration stream TLS: certificates in
+                                 * QEMU's layout (ovnmig-pki), or NULL. */
 };
 
 #define OVNMIGD_DEFAULT_GATEWAY_IP "169.254.1.1"

@@ -13,6 +13,8 @@
 #include <errno.h>
 #include <event2/event.h>
 #include <getopt.h>
+#include <ifaddrs.h>
+#include <net/if.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -25,6 +27,7 @@
 #include "daemon/cluster-db.h"
 #include "daemon/config.h"
 #include "daemon/control.h"
+#include "daemon/migration.h"
 #include "daemon/vm-manager.h"
 #include "dhcpd/dhcp-io.h"
 #include "fatal-signal.h"
@@ -32,6 +35,8 @@
 #include "openvswitch/json.h"
 #include "openvswitch/vlog.h"
 #include "ovn-hooks/ovn-hooks.h"
+#include "packets.h"
+#include "sset.h"
 #include "util.h"
 
 VLOG_DEFINE_THIS_MODULE(ovnmigd);
@@ -44,6 +49,7 @@ struct ovnmigd {
     struct ovnhook *hooks;
     struct cdb *cdb;
     struct vmm *vmm;
+    struct mige *mige;
     struct ctl_server *ctl;
 };
 
@@ -151,13 +157,50 @@ read_config(const char *path, struct ovnmigd_config *cfg)
     return error;
 }
 
+/* The address migration streams to this node arrive on: the first IPv4
+ * address of the migration interface, or of any interface but loopback.
+ * "" if there is none (the node then cannot be a target). */
+static char *
+migration_address(const struct ovnmigd_config *cfg)
+{
+    struct ifaddrs *ifas, *ifa;
+    char *address = NULL;
+
+    if (getifaddrs(&ifas)) {
+        VLOG_WARN("getifaddrs: %s", ovs_strerror(errno));
+        return xstrdup("");
+    }
+    for (ifa = ifas; ifa && !address; ifa = ifa->ifa_next) {
+        if (!ifa->ifa_addr || ifa->ifa_addr->sa_family != AF_INET
+            || (cfg->migration_interface
+                ? strcmp(ifa->ifa_name, cfg->migration_interface)
+                : (ifa->ifa_flags & IFF_LOOPBACK) != 0)) {
+            continue;
+        }
+        const struct sockaddr_in *sin = ALIGNED_CAST(struct sockaddr_in *,
+                                                     ifa->ifa_addr);
+        address = xasprintf(IP_FMT, IP_ARGS(sin->sin_addr.s_addr));
+    }
+    freeifaddrs(ifas);
+    if (!address) {
+        VLOG_WARN("no IPv4 address on %s: this node cannot receive "
+                  "migrations", cfg->migration_interface
+                                ? cfg->migration_interface
+                                : "any interface");
+        return xstrdup("");
+    }
+    VLOG_INFO("migration address %s", address);
+    return address;
+}
+
 /* ------------------------------------------------------------ callbacks */
 
 static void
 on_hook_done(const struct ovnhook_result *r, void *d_)
 {
     struct ovnmigd *d = d_;
-    if (!vmm_hook_done(d->vmm, r) && r->error) {
+    if (!vmm_hook_done(d->vmm, r) && !mige_hook_done(d->mige, r)
+        && r->error) {
         VLOG_WARN("%s %s: %s", ovnhook_op_name(r->op), r->port, r->message);
     }
 }
@@ -174,7 +217,11 @@ static void
 on_cdb_vms(const struct cdb_snapshot *snap, void *d_)
 {
     struct ovnmigd *d = d_;
-    vmm_update(d->vmm, snap);
+    struct sset incoming = SSET_INITIALIZER(&incoming);
+    mige_update(d->mige, snap, &incoming);
+    vmm_update(d->vmm, snap, &incoming);
+    mige_run(d->mige);
+    sset_destroy(&incoming);
 }
 
 static void
@@ -196,6 +243,7 @@ on_tick(evutil_socket_t fd OVS_UNUSED, short what OVS_UNUSED, void *d_)
 {
     struct ovnmigd *d = d_;
     vmm_tick(d->vmm);
+    mige_run(d->mige);
 }
 
 static void
@@ -215,6 +263,18 @@ cmd_vm_list(struct ctl_request *req, int argc, const char *argv[], void *d_)
     bool json = ctl_take_flag(&argc, argv, "--json");
     struct ds s = DS_EMPTY_INITIALIZER;
     vmm_list(d->vmm, &s, json);
+    ctl_reply(req, ds_cstr(&s));
+    ds_destroy(&s);
+}
+
+static void
+cmd_migration_list(struct ctl_request *req, int argc, const char *argv[],
+                   void *d_)
+{
+    struct ovnmigd *d = d_;
+    bool json = ctl_take_flag(&argc, argv, "--json");
+    struct ds s = DS_EMPTY_INITIALIZER;
+    mige_list(d->mige, &s, json);
     ctl_reply(req, ds_cstr(&s));
     ds_destroy(&s);
 }
@@ -299,6 +359,13 @@ cmd_counters_show(struct ctl_request *req, int argc, const char *argv[],
     VMM_STATS
 #undef VMM_STAT
 
+    struct mige_stats ms;
+    mige_get_stats(d->mige, &ms);
+    section_begin(&out, "migrations");
+#define MIGE_STAT(MEMBER, NAME) put_counter(&out, NAME, ms.MEMBER);
+    MIGE_STATS
+#undef MIGE_STAT
+
     struct cdb_stats cs;
     cdb_get_stats(d->cdb, &cs);
     section_begin(&out, "cluster-db");
@@ -306,6 +373,8 @@ cmd_counters_show(struct ctl_request *req, int argc, const char *argv[],
     put_counter(&out, "snapshots", cs.snapshots);
     put_counter(&out, "heartbeats", cs.heartbeats);
     put_counter(&out, "status-writes", cs.status_writes);
+    put_counter(&out, "migration-writes", cs.mig_writes);
+    put_counter(&out, "migration-writes-dropped", cs.mig_writes_dropped);
     put_counter(&out, "txn-committed", cs.txn_committed);
     put_counter(&out, "txn-failed", cs.txn_failed);
     put_counter(&out, "reconnects", cs.reconnects);
@@ -461,10 +530,12 @@ main(int argc, char *argv[])
         ovs_fatal(errno, "OVN client");
     }
 
+    char *mig_address = migration_address(&d.cfg);
     struct cdb_options copts = {
         .remote = d.cfg.cluster_db,
         .node = d.cfg.node,
         .chassis = d.cfg.chassis,
+        .migration_address = mig_address,
         .cb = { .vms = on_cdb_vms, .aux = &d },
     };
     d.cdb = cdb_create(&copts);
@@ -482,6 +553,16 @@ main(int argc, char *argv[])
     };
     d.vmm = vmm_create(&vopts);
 
+    struct mige_options mopts = {
+        .cfg = &d.cfg,
+        .base = d.base,
+        .hooks = d.hooks,
+        .cdb = d.cdb,
+        .vmm = d.vmm,
+        .migration_address = mig_address,
+    };
+    d.mige = mige_create(&mopts);
+
     error = ctl_server_create(d.base, d.cfg.control_socket, &d.ctl);
     if (error) {
         ovs_fatal(-error, "control socket %s", d.cfg.control_socket);
@@ -490,6 +571,8 @@ main(int argc, char *argv[])
                          &d);
     ctl_command_register(d.ctl, "vm/show", "NAME [NAMESPACE] [--json]", 1,
                          3, cmd_vm_show, &d);
+    ctl_command_register(d.ctl, "migration/list", "[--json]", 0, 1,
+                         cmd_migration_list, &d);
     ctl_command_register(d.ctl, "counters/show", "[--json]", 0, 1,
                          cmd_counters_show, &d);
     ctl_command_register(d.ctl, "exit", "", 0, 0, cmd_exit, &d);
@@ -524,6 +607,7 @@ main(int argc, char *argv[])
     event_free(term_ev);
     event_free(int_ev);
     ctl_server_destroy(d.ctl);
+    mige_destroy(d.mige);
     vmm_destroy(d.vmm);
     cdb_destroy(d.cdb);
     ovnhook_destroy(d.hooks);
@@ -531,6 +615,7 @@ main(int argc, char *argv[])
     arpp_io_destroy(d.arp);
     event_base_free(d.base);
     ovnmigd_config_destroy(&d.cfg);
+    free(mig_address);
     VLOG_INFO("stopped");
     return EXIT_SUCCESS;
 }

@@ -26,6 +26,7 @@
 #include "openvswitch/vlog.h"
 #include "ovn-hooks/ovn-hooks.h"
 #include "packets.h"
+#include "sset.h"
 #include "svec.h"
 #include "timeval.h"
 #include "util.h"
@@ -61,6 +62,9 @@ struct vm {
     bool lsp_dirty;             /* Spec changed: port_set again. */
     bool setup_failed;          /* A local step failed: 'reason' says. */
     char lsp_error[OVNHOOK_MESSAGE_MAX];
+    bool incoming;              /* A migration's target copy: QEMU waits
+                                 * for the stream, the LSP is the
+                                 * source's, the status is not ours. */
     pid_t qemu_pid;
     bool qemu_adopted;          /* Found running, not started by us. */
     bool qemu_exited;           /* Was running, is gone: not restarted. */
@@ -208,7 +212,7 @@ migratable(const struct cdb_vm *spec)
 static void
 publish_status(struct vmm *vmm, struct vm *vm)
 {
-    if (!vm->spec) {
+    if (!vm->spec || vm->incoming) {
         return;
     }
     struct smap st = SMAP_INITIALIZER(&st);
@@ -292,6 +296,7 @@ qvm_spec_fill(const struct vmm *vmm, const struct vm *vm,
         .append = spec ? smap_get(&spec->boot, "cmdline") : NULL,
         .mac = spec ? spec->mac : NULL,
         .tap = PLUMB_TAP,
+        .incoming = vm->incoming,
         .qemu = vmm->qemu,
     };
 }
@@ -486,6 +491,8 @@ update_phase(struct vmm *vmm, struct vm *vm)
         /* 'reason' already says what. */
     } else if (vm->qemu_exited) {
         fail(vm, false, "QEMU exited (see %s/console.log)", vm->run_dir);
+    } else if (vm->incoming) {
+        set_phase(vm, "Incoming", NULL);
     } else if (vm->lsp == LSP_FAILED) {
         fail(vm, true, "OVN port: %s", vm->lsp_error);
     } else if (vm->lsp == LSP_OK) {
@@ -533,12 +540,16 @@ reconcile(struct vmm *vmm, struct vm *vm)
         goto out;
     }
 
-    if (vm->lsp == LSP_PENDING) {
+    if (vm->incoming) {
+        /* The LSP stays the source's until the migration moves it. */
+    } else if (vm->lsp == LSP_PENDING) {
         vm->lsp_again |= vm->lsp_dirty;
     } else if (vm->lsp != LSP_OK || vm->lsp_dirty) {
         request_lsp(vmm, vm);
     }
-    vm->lsp_dirty = false;
+    if (!vm->incoming) {
+        vm->lsp_dirty = false;
+    }
 
     if (!vm->qemu_pid && !vm->qemu_exited) {
         struct qvm_spec q;
@@ -577,7 +588,7 @@ finish_teardown(struct vmm *vmm, struct vm *vm)
         return;
     }
     static const char *files[] = {
-        "qemu.pid", "qemu.err", "qmp.sock", "console.log",
+        "qemu.pid", "qemu.err", "qmp.sock", "console.sock", "console.log",
     };
     for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
         char *path = xasprintf("%s/%s", vm->run_dir, files[i]);
@@ -740,11 +751,34 @@ vmm_destroy(struct vmm *vmm)
     free(vmm);
 }
 
+/* Whether 'spec' is to run here: this node's, or migrating to it. */
+static bool
+wanted_here(const struct vmm *vmm, const struct cdb_vm *spec,
+            const struct sset *incoming, bool *is_incoming)
+{
+    char port[OVNHOOK_PORT_NAME_MAX];
+    *is_incoming = false;
+    if (!strcmp(spec->node, vmm->cfg->node)) {
+        return true;
+    }
+    if (!ovnhook_port_name(spec->name, spec->namespace, port, sizeof port)
+        && sset_contains(incoming, port)) {
+        *is_incoming = true;
+        return true;
+    }
+    return false;
+}
+
 void
-vmm_update(struct vmm *vmm, const struct cdb_snapshot *snap)
+vmm_update(struct vmm *vmm, const struct cdb_snapshot *snap,
+           const struct sset *incoming)
 {
     const struct cdb_vm *spec;
     HMAP_FOR_EACH (spec, hmap_node, &snap->vms) {
+        bool is_incoming;
+        if (!wanted_here(vmm, spec, incoming, &is_incoming)) {
+            continue;
+        }
         char port[OVNHOOK_PORT_NAME_MAX];
         if (ovnhook_port_name(spec->name, spec->namespace, port,
                               sizeof port)) {
@@ -759,11 +793,18 @@ vmm_update(struct vmm *vmm, const struct cdb_snapshot *snap)
         if (!vm) {
             vm = vm_new(vmm, port);
             vm->spec = cdb_vm_clone(spec);
+            vm->incoming = is_incoming;
             vmm->stats.created++;
             reconcile(vmm, vm);
-        } else if (!cdb_vm_spec_equal(vm->spec, spec)) {
+        } else if (!cdb_vm_spec_equal(vm->spec, spec)
+                   || vm->incoming != is_incoming) {
+            if (vm->incoming && !is_incoming) {
+                VLOG_INFO("%s: migrated here: now this node's", vm->port);
+                vm->status_valid = false;
+            }
             cdb_vm_destroy(vm->spec);
             vm->spec = cdb_vm_clone(spec);
+            vm->incoming = is_incoming;
             vm->lsp_dirty = true;
             reconcile(vmm, vm);
         } else if (!smap_equal(&spec->status, &vm->status_sent)) {
@@ -778,8 +819,13 @@ vmm_update(struct vmm *vmm, const struct cdb_snapshot *snap)
     }
     struct vm *vm;
     HMAP_FOR_EACH_SAFE (vm, hmap_node, &vmm->vms) {
-        if (vm->spec && !cdb_snapshot_find(snap, vm->spec->name,
-                                           vm->spec->namespace)) {
+        if (!vm->spec) {
+            continue;
+        }
+        const struct cdb_vm *now = cdb_snapshot_find(snap, vm->spec->name,
+                                                     vm->spec->namespace);
+        bool is_incoming;
+        if (!now || !wanted_here(vmm, now, incoming, &is_incoming)) {
             VLOG_INFO("%s: gone from this node in the cluster database: "
                       "tearing down", vm->port);
             teardown(vmm, vm);
@@ -860,6 +906,27 @@ vmm_hook_done(struct vmm *vmm, const struct ovnhook_result *r)
     }
     free(op);
     return true;
+}
+
+bool
+vmm_vm_ready(const struct vmm *vmm, const char *port, bool *incoming,
+             const char **run_dir)
+{
+    const struct vm *vm = vm_find(vmm, port);
+    if (!vm || !vm->spec) {
+        return false;
+    }
+    *incoming = vm->incoming;
+    *run_dir = vm->run_dir;
+    return (vm->qemu_pid && !vm->setup_failed && !vm->spec_error
+            && (vm->incoming || !strcmp(vm->phase, "Running")));
+}
+
+uint64_t
+vmm_vm_memory(const struct vmm *vmm, const char *port)
+{
+    const struct vm *vm = vm_find(vmm, port);
+    return vm && vm->spec ? vm->spec->memory : 0;
 }
 
 void

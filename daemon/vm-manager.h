@@ -33,6 +33,7 @@ struct ds;
 struct ovnhook;
 struct ovnhook_result;
 struct ovnmigd_config;
+struct sset;
 
 /* The annotation that makes a bridge-binding VM live-migratable. */
 #define VMM_MIGRATABLE_ANNOTATION \
@@ -78,8 +79,21 @@ struct vmm;
 struct vmm *vmm_create(const struct vmm_options *);
 void vmm_destroy(struct vmm *);
 
-/* The database's VMs for this node changed. */
-void vmm_update(struct vmm *, const struct cdb_snapshot *);
+/* The database's VMs for this node changed.  'incoming' holds the ports
+ * ("<vm>.<namespace>") of VMs migrating here: they are prepared as a
+ * migration's target (QEMU waiting for the stream, the LSP left alone)
+ * until their row names this node, or torn down once they leave the set
+ * without doing so. */
+void vmm_update(struct vmm *, const struct cdb_snapshot *,
+                const struct sset *incoming);
+
+/* Whether VM 'port' runs here with all of its parts (for an incoming VM:
+ * plumbing, ARP, DHCP and a QEMU waiting for the stream), whether it is
+ * incoming, and its run directory (valid until the next update). */
+bool vmm_vm_ready(const struct vmm *, const char *port, bool *incoming,
+                  const char **run_dir);
+/* Its memory in bytes (0 if unknown). */
+uint64_t vmm_vm_memory(const struct vmm *, const char *port);
 
 /* Periodic work (call about once a second): QEMU liveness, retries. */
 void vmm_tick(struct vmm *);

@@ -1,0 +1,1127 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * migration.c -- the migration engine (see migration.h).
+ *
+ * Every decision is taken from the latest copy of the record; every write
+ * states the phase it expects to find, so a write that lost a race (the
+ * record was cancelled, deleted, or moved on) is dropped by the database
+ * client rather than undoing someone else's.
+ */
+#include <config.h>
+#include "daemon/migration.h"
+
+#include <errno.h>
+#include <event2/event.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "daemon/cluster-db.h"
+#include "daemon/config.h"
+#include "daemon/vm-manager.h"
+#include "migrate/driver.h"
+#include "migrate/monitor.h"
+#include "migrate/policy.h"
+#include "migrate/qmp.h"
+#include "openvswitch/dynamic-string.h"
+#include "openvswitch/hmap.h"
+#include "openvswitch/json.h"
+#include "openvswitch/vlog.h"
+#include "ovn-hooks/ovn-hooks.h"
+#include "socket-util.h"
+#include "sset.h"
+#include "timeval.h"
+#include "util.h"
+
+VLOG_DEFINE_THIS_MODULE(migration);
+
+static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 20);
+
+/* How long the source waits for the target to be ready, and the target
+ * for the source's stream, before failing the migration. */
+#define TARGET_TIMEOUT_MS 60000
+#define STREAM_TIMEOUT_MS 60000
+/* A claim the database dropped (no free slot) is tried again after this;
+ * an OVN request that failed, too. */
+#define RETRY_MS 1000
+/* Progress is written to the record this often. */
+#define PROGRESS_MS 1000
+/* A node whose heartbeat is older than this is not a target. */
+#define NODE_STALE_MS 20000
+
+enum role { ROLE_SOURCE, ROLE_TARGET };
+
+enum step {
+    /* Source. */
+    S_WAIT,             /* For a slot, then for the target. */
+    S_HOOK_START,       /* LSP on both chassis: waiting for the SB. */
+    S_CONNECT,          /* TCP connect to the target. */
+    S_COPY,             /* QEMU copies. */
+    S_QUERY,            /* Completed: reading QEMU's downtime. */
+    S_FINISH,           /* LSP to the target (retried until done). */
+    S_REVERT,           /* LSP back to the source (retried until done). */
+    S_DONE,             /* Final state written. */
+    /* Target. */
+    T_PREPARE,          /* The VM manager prepares the VM. */
+    T_LISTEN,           /* Waiting for the source's stream. */
+    T_INCOMING,         /* QEMU receives. */
+    T_DONE,
+};
+
+static const char *
+step_name(enum step step)
+{
+    static const char *const names[] = {
+        "wait", "ovn-start", "connect", "copy", "query", "ovn-finish",
+        "ovn-revert", "done", "prepare", "listen", "incoming", "done",
+    };
+    return names[step];
+}
+
+struct mig {
+    struct hmap_node hmap_node;         /* In 'migs', by uid. */
+    struct mige *e;
+    char *uid;
+    char port[OVNHOOK_PORT_NAME_MAX];
+    enum role role;
+    enum step step;
+    struct cdb_migration *rec;  /* The latest copy; NULL once deleted. */
+    long long int step_since;   /* time_msec() when 'step' began. */
+    long long int retry_at;     /* 0: nothing to retry. */
+    uint64_t hook_cookie;
+
+    /* Source. */
+    struct mig_config cfg;      /* Cluster config, then policy. */
+    char *src_chassis, *dst_chassis, *dst_node;
+    bool hook_started;          /* The LSP may name both chassis. */
+    int fd;                     /* The stream's socket, or -1. */
+    struct event *ev;           /* Connect (source) or accept (target). */
+    struct qmp *qmp;
+    struct mig_source *msrc;
+    struct mig_monitor monitor;
+    long long int next_progress;
+    int error;                  /* Why it fails (negative errno), or 0. */
+    char *reason;
+    bool aborting;              /* Cancelled by the user. */
+    int64_t downtime_ms;
+    int64_t total_ms;
+
+    /* Target. */
+    int listen_fd;
+    bool post_copy;             /* Capabilities must match the source's. */
+};
+
+struct mige {
+    const struct ovnmigd_config *cfg;
+    struct event_base *base;
+    struct ovnhook *hooks;
+    struct cdb *cdb;
+    struct vmm *vmm;
+    char *address;              /* Migration address; "" if none. */
+    struct hmap migs;
+    uint64_t next_cookie;
+    struct mige_stats stats;
+};
+
+static void source_fail(struct mig *, int error, const char *format, ...)
+    OVS_PRINTF_FORMAT(3, 4);
+static void set_step(struct mig *, enum step);
+
+/* ------------------------------------------------------------ helpers */
+
+static struct mig *
+mig_find(const struct mige *e, const char *uid)
+{
+    struct mig *m;
+    HMAP_FOR_EACH_WITH_HASH (m, hmap_node, hash_string(uid, 0), &e->migs) {
+        if (!strcmp(m->uid, uid)) {
+            return m;
+        }
+    }
+    return NULL;
+}
+
+static void
+set_step(struct mig *m, enum step step)
+{
+    VLOG_DBG("migration %s (%s): %s -> %s", m->uid, m->port,
+             step_name(m->step), step_name(step));
+    m->step = step;
+    m->step_since = time_msec();
+    m->retry_at = 0;
+}
+
+/* Closes the stream socket and the QMP connection, stops the driver. */
+static void
+release_io(struct mig *m)
+{
+    if (m->msrc) {
+        mig_source_destroy(m->msrc);
+        m->msrc = NULL;
+    }
+    if (m->qmp) {
+        qmp_destroy(m->qmp);
+        m->qmp = NULL;
+    }
+    if (m->ev) {
+        event_free(m->ev);
+        m->ev = NULL;
+    }
+    if (m->fd >= 0) {
+        close(m->fd);
+        m->fd = -1;
+    }
+    if (m->listen_fd >= 0) {
+        close(m->listen_fd);
+        m->listen_fd = -1;
+    }
+}
+
+static void
+mig_free(struct mige *e, struct mig *m)
+{
+    release_io(m);
+    hmap_remove(&e->migs, &m->hmap_node);
+    cdb_migration_destroy(m->rec);
+    free(m->uid);
+    free(m->src_chassis);
+    free(m->dst_chassis);
+    free(m->dst_node);
+    free(m->reason);
+    free(m);
+}
+
+static const char *
+phase(const struct mig *m)
+{
+    return m->rec ? m->rec->phase : "";
+}
+
+/* Writes 'w' expecting the record in one of the 'n' phases given. */
+static void
+write_if(struct mig *m, struct cdb_mig_write *w, size_t n,
+         const char *const *phases)
+{
+    for (size_t i = 0; i < n; i++) {
+        sset_add(&w->if_phases, phases[i]);
+    }
+    cdb_write_migration(m->e->cdb, w);
+}
+
+static void
+write_phase(struct mig *m, const char *from, const char *to)
+{
+    struct cdb_mig_write w;
+    cdb_mig_write_init(&w, m->uid);
+    cdb_mig_write_set_string(&w, "phase", to);
+    write_if(m, &w, 1, &from);
+}
+
+static void
+put_map_entry(struct ds *s, const char *key, const char *value)
+{
+    if (s->length > 1) {
+        ds_put_cstr(s, ", ");
+    }
+    json_string_escape(key, s);
+    ds_put_char(s, '=');
+    json_string_escape(value, s);
+}
+
+static const char *
+bool_text(bool b)
+{
+    return b ? "true" : "false";
+}
+
+static int
+stream_error(int error)
+{
+    return error > 0 ? -error : error;
+}
+
+/* ------------------------------------------------------------ target */
+
+static void
+target_cleanup(struct mig *m)
+{
+    release_io(m);
+    set_step(m, T_DONE);
+}
+
+static void
+target_fail(struct mig *m, const char *format, ...) OVS_PRINTF_FORMAT(2, 3);
+
+static void
+target_fail(struct mig *m, const char *format, ...)
+{
+    va_list args;
+    va_start(args, format);
+    char *reason = xvasprintf(format, args);
+    va_end(args);
+
+    VLOG_WARN("migration %s (%s) as target: %s", m->uid, m->port, reason);
+    static const char *const from[] = {
+        "Scheduling", "Scheduled", "PreparingTarget", "TargetReady",
+        "Running",
+    };
+    struct cdb_mig_write w;
+    cdb_mig_write_init(&w, m->uid);
+    cdb_mig_write_set_string(&w, "phase", "Failed");
+    cdb_mig_write_set_bool(&w, "failed", true);
+    cdb_mig_write_set_string(&w, "failure_reason", reason);
+    cdb_mig_write_set_int(&w, "end_time", time_wall_msec());
+    write_if(m, &w, ARRAY_SIZE(from), from);
+    free(reason);
+    target_cleanup(m);
+}
+
+static void
+incoming_done(void *m_, int error, const char *message)
+{
+    struct mig *m = m_;
+    if (error) {
+        target_fail(m, "migrate-incoming: %s", message);
+    } else {
+        VLOG_INFO("migration %s (%s): QEMU receives", m->uid, m->port);
+    }
+}
+
+static void
+target_accept(evutil_socket_t fd OVS_UNUSED, short what OVS_UNUSED,
+              void *m_)
+{
+    struct mig *m = m_;
+    int conn = accept4(m->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+    if (conn < 0) {
+        if (errno != EAGAIN && errno != EINTR) {
+            target_fail(m, "accept: %s", ovs_strerror(errno));
+        }
+        return;
+    }
+    m->e->stats.streams_accepted++;
+    /* One stream a migration: nobody else gets in. */
+    event_free(m->ev);
+    m->ev = NULL;
+    close(m->listen_fd);
+    m->listen_fd = -1;
+    m->fd = conn;
+
+    struct mig_params p;
+    struct mig_config c;
+    mig_config_init(&c);
+    c.allow_post_copy = m->post_copy;
+    mig_params_from_config(&p, &c, "fd");
+    p.pass_fd = true;
+    p.fd = conn;
+    p.tls_dir = smap_get_bool(&m->rec->external_ids, "tls", true)
+                ? m->e->cfg->tls_dir : NULL;
+    set_step(m, T_INCOMING);
+    int error = mig_target_prepare(m->qmp, &p, incoming_done, m);
+    if (error) {
+        target_fail(m, "migrate-incoming: %s", ovs_strerror(-error));
+    }
+}
+
+/* The VM manager has the VM ready: listen and say so. */
+static void
+target_listen(struct mig *m, const char *run_dir)
+{
+    struct mige *e = m->e;
+    if (!e->address[0]) {
+        target_fail(m, "this node has no migration address "
+                    "(migration-interface in ovnmigd.conf)");
+        return;
+    }
+    bool tls = smap_get_bool(&m->rec->external_ids, "tls", true);
+    if (tls && !e->cfg->tls_dir) {
+        target_fail(m, "TLS is required but this node has no certificates "
+                    "(tls-dir in ovnmigd.conf)");
+        return;
+    }
+
+    char *qmp_path = xasprintf("%s/qmp.sock", run_dir);
+    int error = qmp_connect(e->base, qmp_path, NULL, &m->qmp);
+    free(qmp_path);
+    if (error) {
+        target_fail(m, "QMP: %s", ovs_strerror(-error));
+        return;
+    }
+
+    char *target = xasprintf("0:%s", e->address);
+    struct sockaddr_storage ss;
+    int fd = inet_open_passive(SOCK_STREAM, target, 0, &ss, 0, true);
+    free(target);
+    if (fd < 0) {
+        target_fail(m, "listening on %s: %s", e->address,
+                    ovs_strerror(-fd));
+        return;
+    }
+    m->listen_fd = fd;
+    m->ev = event_new(e->base, fd, EV_READ | EV_PERSIST, target_accept, m);
+    event_add(m->ev, NULL);
+
+    struct ds addr = DS_EMPTY_INITIALIZER;
+    ss_format_address(&ss, &addr);
+    ds_put_format(&addr, ":%"PRIu16, ss_get_port(&ss));
+    VLOG_INFO("migration %s (%s): target ready, listening on %s", m->uid,
+              m->port, ds_cstr(&addr));
+
+    struct cdb_mig_write w;
+    cdb_mig_write_init(&w, m->uid);
+    cdb_mig_write_set_string(&w, "phase", "TargetReady");
+    cdb_mig_write_set_string(&w, "target_address", ds_cstr(&addr));
+    static const char *const from = "PreparingTarget";
+    write_if(m, &w, 1, &from);
+    ds_destroy(&addr);
+    e->stats.targets_prepared++;
+    set_step(m, T_LISTEN);
+}
+
+static void
+target_run(struct mig *m)
+{
+    const char *ph = phase(m);
+    if (!m->rec || cdb_phase_is_final(ph)) {
+        if (m->step != T_DONE) {
+            target_cleanup(m);
+        }
+        return;
+    }
+    if (!strcmp(ph, "Scheduling")) {
+        write_phase(m, "Scheduling", "PreparingTarget");
+        set_step(m, T_PREPARE);         /* The timeout starts now. */
+        return;
+    }
+    long long int now = time_msec();
+    if (m->step == T_PREPARE && !strcmp(ph, "PreparingTarget")) {
+        bool incoming;
+        const char *run_dir;
+        if (vmm_vm_ready(m->e->vmm, m->port, &incoming, &run_dir)
+            && incoming) {
+            target_listen(m, run_dir);
+        } else if (now - m->step_since > TARGET_TIMEOUT_MS) {
+            target_fail(m, "the VM was not ready here within %d s",
+                        TARGET_TIMEOUT_MS / 1000);
+        }
+    } else if (m->step == T_LISTEN && now - m->step_since > STREAM_TIMEOUT_MS
+               && strcmp(ph, "TargetReady")) {
+        target_fail(m, "no stream from the source within %d s",
+                    STREAM_TIMEOUT_MS / 1000);
+    }
+}
+
+/* ------------------------------------------------------------ source */
+
+static uint64_t
+next_cookie(struct mige *e)
+{
+    /* Distinct from the VM manager's small cookies. */
+    return (UINT64_C(1) << 62) | ++e->next_cookie;
+}
+
+static void
+write_final(struct mig *m)
+{
+    bool ok = !m->error;
+    struct cdb_mig_write w;
+    cdb_mig_write_init(&w, m->uid);
+    cdb_mig_write_set_string(&w, "phase", ok ? "Succeeded" : "Failed");
+    cdb_mig_write_set_bool(&w, ok ? "completed" : "failed", true);
+    cdb_mig_write_set_int(&w, "end_time", time_wall_msec());
+    if (!ok) {
+        cdb_mig_write_set_string(&w, "failure_reason", m->reason);
+    }
+    if (m->aborting) {
+        cdb_mig_write_set_string(&w, "abort_status",
+                                 m->error == -ECANCELED ? "Succeeded"
+                                                        : "Failed");
+    }
+    if (m->msrc || m->downtime_ms || m->total_ms) {
+        const struct mig_monitor *mon = &m->monitor;
+        struct ds s = DS_EMPTY_INITIALIZER;
+        ds_put_format(&s, "{total=%"PRIu64", transferred=%"PRIu64", "
+                      "remaining=%"PRIu64", throughput=%"PRIu64", "
+                      "dirtyRate=%"PRIu64", iterations=%"PRIu64", "
+                      "downtimeMs=%"PRId64", totalMs=%"PRId64", "
+                      "permille=%u}", mon->last.total, mon->last.transferred,
+                      ok ? 0 : mon->last.remaining, mon->throughput,
+                      mon->last.dirty_rate, mon->last.iterations,
+                      m->downtime_ms, m->total_ms,
+                      ok ? 1000 : mig_monitor_permille(mon));
+        smap_replace(&w.set, "progress", ds_cstr(&s));
+        ds_destroy(&s);
+        cdb_mig_write_set_string(&w, "mode", m->monitor.post_copy
+                                             ? "PostCopy" : "PreCopy");
+    }
+    if (ok) {
+        w.vm_node = xstrdup(m->dst_node);
+        m->e->stats.succeeded++;
+        VLOG_INFO("migration %s (%s): succeeded, now on %s (QEMU downtime "
+                  "%"PRId64" ms)", m->uid, m->port, m->dst_node,
+                  m->downtime_ms);
+    } else {
+        m->e->stats.failed++;
+        m->e->stats.cancelled += m->error == -ECANCELED;
+        VLOG_WARN("migration %s (%s): failed: %s", m->uid, m->port,
+                  m->reason);
+    }
+    static const char *const from[] = {
+        "Pending", "Scheduling", "Scheduled", "PreparingTarget",
+        "TargetReady", "Running",
+    };
+    write_if(m, &w, ARRAY_SIZE(from), from);
+    release_io(m);
+    set_step(m, S_DONE);
+}
+
+static void
+hook_request(struct mig *m, enum step step)
+{
+    struct mige *e = m->e;
+    int error;
+
+    m->hook_cookie = next_cookie(e);
+    switch (step) {
+    case S_HOOK_START:
+        error = ovnhook_migration_start(e->hooks, m->port, m->src_chassis,
+                                        m->dst_chassis, m->hook_cookie);
+        m->hook_started = true;
+        break;
+    case S_FINISH:
+        error = ovnhook_migration_finish(e->hooks, m->port, m->dst_chassis,
+                                         m->hook_cookie);
+        break;
+    case S_REVERT:
+        error = ovnhook_migration_revert(e->hooks, m->port, m->src_chassis,
+                                         m->hook_cookie);
+        break;
+    default:
+        OVS_NOT_REACHED();
+    }
+    set_step(m, step);
+    if (error) {
+        VLOG_WARN_RL(&rl, "migration %s: OVN request: %s", m->uid,
+                     ovs_strerror(-error));
+        m->hook_cookie = 0;
+        m->retry_at = time_msec() + RETRY_MS;
+    }
+}
+
+/* Ends the migration on the source: back to the source in OVN if the LSP
+ * may have moved, then the record. */
+static void
+source_fail(struct mig *m, int error, const char *format, ...)
+{
+    if (m->step == S_REVERT || m->step == S_DONE || m->step == S_FINISH) {
+        return;
+    }
+    va_list args;
+    va_start(args, format);
+    free(m->reason);
+    m->reason = xvasprintf(format, args);
+    va_end(args);
+    m->error = error ? error : -EIO;
+
+    if (m->msrc) {
+        mig_source_cancel(m->msrc);     /* Nothing if already over. */
+    }
+    if (m->hook_started) {
+        hook_request(m, S_REVERT);
+    } else {
+        write_final(m);
+    }
+}
+
+static void
+query_final(void *m_, int error, const struct json *result,
+            const char *desc OVS_UNUSED)
+{
+    struct mig *m = m_;
+    if (!error && result->type == JSON_OBJECT) {
+        const struct json *d = shash_find_data(json_object(result),
+                                               "downtime");
+        const struct json *t = shash_find_data(json_object(result),
+                                               "total-time");
+        m->downtime_ms = d && d->type == JSON_INTEGER ? json_integer(d) : 0;
+        m->total_ms = t && t->type == JSON_INTEGER ? json_integer(t) : 0;
+    }
+    if (m->step == S_QUERY) {
+        hook_request(m, S_FINISH);
+    }
+}
+
+static void
+copy_done(void *m_, int error, const char *message)
+{
+    struct mig *m = m_;
+    if (error) {
+        source_fail(m, error, "%s", message ? message
+                                            : ovs_strerror(-error));
+        return;
+    }
+    /* The guest runs on the target: from here on, only forward. */
+    set_step(m, S_QUERY);
+    if (qmp_execute(m->qmp, "query-migrate", NULL, query_final, m)) {
+        hook_request(m, S_FINISH);
+    }
+}
+
+static void
+source_copy(struct mig *m)
+{
+    struct mige *e = m->e;
+    bool incoming;
+    const char *run_dir;
+    if (!vmm_vm_ready(e->vmm, m->port, &incoming, &run_dir) || incoming) {
+        source_fail(m, -ENOENT, "the VM no longer runs on this node");
+        return;
+    }
+    char *qmp_path = xasprintf("%s/qmp.sock", run_dir);
+    int error = qmp_connect(e->base, qmp_path, NULL, &m->qmp);
+    free(qmp_path);
+    if (error) {
+        source_fail(m, error, "QMP: %s", ovs_strerror(-error));
+        return;
+    }
+
+    struct mig_params p;
+    mig_params_from_config(&p, &m->cfg, m->rec->target_address);
+    p.pass_fd = true;
+    p.fd = m->fd;
+    if (!m->cfg.disable_tls) {
+        p.tls_dir = e->cfg->tls_dir;
+        p.tls_hostname = m->dst_node;
+    }
+    mig_monitor_init(&m->monitor, &m->cfg, vmm_vm_memory(e->vmm, m->port),
+                     0, time_msec());
+    set_step(m, S_COPY);
+    m->next_progress = time_msec() + PROGRESS_MS;
+    e->stats.started++;
+    error = mig_source_start(e->base, m->qmp, &p, &m->monitor, copy_done, m,
+                             &m->msrc);
+    if (error) {
+        source_fail(m, error, "migrate: %s", ovs_strerror(-error));
+    }
+}
+
+static void
+source_connected(evutil_socket_t fd, short what OVS_UNUSED, void *m_)
+{
+    struct mig *m = m_;
+    int error = check_connection_completion(fd);
+    if (error == EAGAIN) {
+        return;
+    }
+    event_free(m->ev);
+    m->ev = NULL;
+    if (error) {
+        source_fail(m, -error, "connecting to %s: %s",
+                    m->rec->target_address, ovs_strerror(error));
+    } else {
+        source_copy(m);
+    }
+}
+
+/* The SB shows the target bound: the record says Running, and the
+ * stream starts. */
+static void
+source_connect(struct mig *m)
+{
+    static const char *const from = "TargetReady";
+    write_phase(m, from, "Running");
+
+    int fd;
+    int error = inet_open_active(SOCK_STREAM, m->rec->target_address, -1,
+                                 NULL, &fd, 0);
+    if (error && error != EAGAIN) {
+        source_fail(m, stream_error(error), "connecting to %s: %s",
+                    m->rec->target_address, ovs_strerror(error));
+        return;
+    }
+    m->fd = fd;
+    set_step(m, S_CONNECT);
+    if (!error) {
+        source_copy(m);
+        return;
+    }
+    m->ev = event_new(m->e->base, fd, EV_WRITE | EV_PERSIST,
+                      source_connected, m);
+    struct timeval tv = { STREAM_TIMEOUT_MS / 1000, 0 };
+    event_add(m->ev, &tv);
+}
+
+static void
+publish_progress(struct mig *m)
+{
+    const struct mig_monitor *mon = &m->monitor;
+    struct cdb_mig_write w;
+    struct ds s = DS_EMPTY_INITIALIZER;
+
+    cdb_mig_write_init(&w, m->uid);
+    ds_put_format(&s, "{total=%"PRIu64", transferred=%"PRIu64", "
+                  "remaining=%"PRIu64", throughput=%"PRIu64", "
+                  "dirtyRate=%"PRIu64", iterations=%"PRIu64", "
+                  "permille=%u, etaS=%lld}", mon->last.total,
+                  mon->last.transferred, mon->last.remaining,
+                  mon->throughput, mon->last.dirty_rate,
+                  mon->last.iterations, mig_monitor_permille(mon),
+                  mig_monitor_eta_s(mon));
+    smap_replace(&w.set, "progress", ds_cstr(&s));
+    ds_destroy(&s);
+    cdb_mig_write_set_string(&w, "mode", mon->post_copy ? "PostCopy"
+                                                        : "PreCopy");
+    static const char *const from = "Running";
+    write_if(m, &w, 1, &from);
+}
+
+/* Resolves the VM's settings: the cluster's, then its policy's (whose
+ * name, valid as long as 'snap', goes to '*policy'). */
+static void
+resolve_config(const struct cdb_snapshot *snap, const struct cdb_vm *vm,
+               struct mig_config *c, const char **policy)
+{
+    char *error = NULL;
+    if (mig_config_from_smap(c, &snap->live_migration, &error)) {
+        VLOG_WARN_RL(&rl, "liveMigrationConfig: %s (defaults used)", error);
+        free(error);
+        mig_config_init(c);
+    }
+
+    static const struct smap no_labels = SMAP_INITIALIZER(&no_labels);
+    const struct smap *ns_labels = shash_find_data(&snap->namespace_labels,
+                                                   vm->namespace);
+    struct mig_policy *policies = xmalloc((snap->n_policies + 1)
+                                          * sizeof *policies);
+    for (size_t i = 0; i < snap->n_policies; i++) {
+        policies[i] = snap->policies[i].p;
+    }
+    const struct mig_policy *p = mig_policy_select(
+        policies, snap->n_policies, ns_labels ? ns_labels : &no_labels,
+        &vm->labels, NULL);
+    *policy = NULL;
+    if (p) {
+        mig_config_apply_policy(c, p);
+        *policy = snap->policies[p - policies].name;
+    }
+    free(policies);
+}
+
+/* A schedulable node other than 'source', alive, with the most memory. */
+static const struct cdb_node *
+pick_target(const struct cdb_snapshot *snap, const char *source)
+{
+    const struct cdb_node *best = NULL, *n;
+    long long int now = time_wall_msec();
+    HMAP_FOR_EACH (n, hmap_node, &snap->nodes) {
+        if (!strcmp(n->name, source) || !n->schedulable
+            || now - n->heartbeat > NODE_STALE_MS) {
+            continue;
+        }
+        if (!best || n->memory > best->memory
+            || (n->memory == best->memory && strcmp(n->name, best->name) < 0)) {
+            best = n;
+        }
+    }
+    return best;
+}
+
+/* A Pending record of this node: check, resolve, claim. */
+static void
+source_claim(struct mig *m, const struct cdb_snapshot *snap)
+{
+    struct mige *e = m->e;
+    const struct cdb_migration *r = m->rec;
+    const struct cdb_vm *vm = cdb_snapshot_find(snap, r->vm, r->namespace);
+    long long int now = time_msec();
+
+    if (m->retry_at && now < m->retry_at) {
+        return;
+    }
+    if (!vm || strcmp(vm->node, e->cfg->node)) {
+        m->error = -ENOENT;
+        free(m->reason);
+        m->reason = xasprintf("VM %s in %s does not run on %s", r->vm,
+                              r->namespace, e->cfg->node);
+        write_final(m);
+        return;
+    }
+    if (!smap_get(&vm->annotations, VMM_MIGRATABLE_ANNOTATION)) {
+        m->error = -EPERM;
+        free(m->reason);
+        m->reason = xstrdup("InterfaceNotLiveMigratable: bridge binding on "
+                            "the pod network needs the annotation "
+                            VMM_MIGRATABLE_ANNOTATION);
+        write_final(m);
+        return;
+    }
+    bool incoming;
+    const char *run_dir;
+    if (!vmm_vm_ready(e->vmm, m->port, &incoming, &run_dir) || incoming) {
+        return;                 /* Not running yet: wait. */
+    }
+
+    const char *policy;
+    resolve_config(snap, vm, &m->cfg, &policy);
+    const struct cdb_node *dst;
+    if (r->target_node) {
+        dst = cdb_snapshot_find_node(snap, r->target_node);
+        if (!dst || !strcmp(r->target_node, e->cfg->node)) {
+            m->error = -EINVAL;
+            free(m->reason);
+            m->reason = xasprintf("target node %s %s", r->target_node,
+                                  dst ? "is the source" : "does not exist");
+            write_final(m);
+            return;
+        }
+    } else {
+        dst = pick_target(snap, e->cfg->node);
+        if (!dst) {
+            VLOG_INFO_RL(&rl, "migration %s: no node to migrate to yet",
+                         m->uid);
+            m->retry_at = now + RETRY_MS;
+            return;
+        }
+    }
+    if (!m->cfg.disable_tls && !e->cfg->tls_dir) {
+        m->error = -EPERM;
+        free(m->reason);
+        m->reason = xstrdup("TLS is required but this node has no "
+                            "certificates (tls-dir in ovnmigd.conf)");
+        write_final(m);
+        return;
+    }
+    if (m->cfg.disable_tls) {
+        VLOG_WARN("migration %s (%s): TLS disabled by the cluster's "
+                  "configuration: the stream is plain TCP", m->uid, m->port);
+    }
+
+    struct cdb_mig_write w;
+    cdb_mig_write_init(&w, m->uid);
+    w.cluster_limit = m->cfg.parallel_per_cluster;
+    w.node_limit = m->cfg.parallel_outbound_per_node;
+    cdb_mig_write_set_string(&w, "phase", "Scheduling");
+    cdb_mig_write_set_string(&w, "target_node", dst->name);
+    cdb_mig_write_set_int(&w, "start_time", time_wall_msec());
+    if (policy) {
+        cdb_mig_write_set_string(&w, "policy", policy);
+    }
+
+    struct ds ids = DS_EMPTY_INITIALIZER;
+    char num[32];
+    ds_put_char(&ids, '{');
+    snprintf(num, sizeof num, "%"PRIu64, m->cfg.bandwidth);
+    put_map_entry(&ids, "bandwidth", num);
+    snprintf(num, sizeof num, "%u", m->cfg.completion_timeout_per_gib);
+    put_map_entry(&ids, "completionTimeoutPerGiB", num);
+    snprintf(num, sizeof num, "%u", m->cfg.progress_timeout);
+    put_map_entry(&ids, "progressTimeout", num);
+    snprintf(num, sizeof num, "%u", m->cfg.downtime_limit_ms);
+    put_map_entry(&ids, "downtimeLimitMs", num);
+    put_map_entry(&ids, "allowAutoConverge",
+                  bool_text(m->cfg.allow_auto_converge));
+    put_map_entry(&ids, "allowPostCopy", bool_text(m->cfg.allow_post_copy));
+    put_map_entry(&ids, "tls", bool_text(!m->cfg.disable_tls));
+    ds_put_char(&ids, '}');
+    smap_replace(&w.set, "external_ids", ds_cstr(&ids));
+    ds_destroy(&ids);
+
+    static const char *const from = "Pending";
+    write_if(m, &w, 1, &from);
+    e->stats.claims++;
+    m->retry_at = now + RETRY_MS;       /* If it was dropped. */
+}
+
+static void
+source_run(struct mig *m, const struct cdb_snapshot *snap)
+{
+    struct mige *e = m->e;
+    long long int now = time_msec();
+    const char *ph = phase(m);
+
+    if (m->step == S_DONE) {
+        return;
+    }
+    bool cancel = !m->rec || (m->rec->abort_status
+                              && !strcmp(m->rec->abort_status, "Aborting"));
+    if (cancel && !m->aborting && m->step <= S_COPY
+        && !(m->msrc && mig_source_in_post_copy(m->msrc))) {
+        m->aborting = true;
+        VLOG_INFO("migration %s (%s): cancelled", m->uid, m->port);
+        source_fail(m, -ECANCELED, "cancelled by the user");
+        return;
+    }
+    if (m->rec && cdb_phase_is_final(ph) && m->step <= S_CONNECT) {
+        /* The target gave up (or someone else ended it). */
+        if (m->hook_started) {
+            free(m->reason);
+            m->reason = xstrdup(m->rec->failure_reason
+                                ? m->rec->failure_reason : "failed");
+            m->error = -EIO;
+            hook_request(m, S_REVERT);
+        } else {
+            set_step(m, S_DONE);
+        }
+        return;
+    }
+
+    if (m->retry_at && now >= m->retry_at
+        && (m->step == S_FINISH || m->step == S_REVERT
+            || m->step == S_HOOK_START)) {
+        hook_request(m, m->step);
+        return;
+    }
+
+    switch (m->step) {
+    case S_WAIT:
+        if (!strcmp(ph, "Pending")) {
+            if (snap) {
+                source_claim(m, snap);
+            }
+        } else if (!strcmp(ph, "TargetReady") && m->rec->target_address) {
+            if (!m->dst_chassis) {
+                const struct cdb_node *dst = snap && m->rec->target_node
+                    ? cdb_snapshot_find_node(snap, m->rec->target_node)
+                    : NULL;
+                if (!dst) {
+                    source_fail(m, -ENOENT, "target node %s is gone",
+                                m->rec->target_node);
+                    return;
+                }
+                const struct cdb_node *src
+                    = cdb_snapshot_find_node(snap, e->cfg->node);
+                m->dst_chassis = xstrdup(dst->chassis[0] ? dst->chassis
+                                                         : dst->name);
+                m->dst_node = xstrdup(dst->name);
+                m->src_chassis = xstrdup(src && src->chassis[0]
+                                         ? src->chassis : e->cfg->chassis);
+            }
+            hook_request(m, S_HOOK_START);
+        } else if (cdb_phase_is_active(ph)
+                   && now - m->step_since > TARGET_TIMEOUT_MS) {
+            source_fail(m, -ETIMEDOUT, "target not ready within %d s",
+                        TARGET_TIMEOUT_MS / 1000);
+        }
+        break;
+    case S_COPY:
+        if (now >= m->next_progress) {
+            m->next_progress = now + PROGRESS_MS;
+            publish_progress(m);
+        }
+        break;
+    default:
+        break;
+    }
+}
+
+/* Settings the source resolved that the target needs too. */
+static void
+target_settings(struct mig *m)
+{
+    m->post_copy = smap_get_bool(&m->rec->external_ids, "allowPostCopy",
+                                 false);
+}
+
+/* ------------------------------------------------------------ API */
+
+struct mige *
+mige_create(const struct mige_options *opts)
+{
+    struct mige *e = xzalloc(sizeof *e);
+    e->cfg = opts->cfg;
+    e->base = opts->base;
+    e->hooks = opts->hooks;
+    e->cdb = opts->cdb;
+    e->vmm = opts->vmm;
+    e->address = xstrdup(opts->migration_address ? opts->migration_address
+                                                 : "");
+    hmap_init(&e->migs);
+    return e;
+}
+
+void
+mige_destroy(struct mige *e)
+{
+    if (!e) {
+        return;
+    }
+    struct mig *m;
+    HMAP_FOR_EACH_SAFE (m, hmap_node, &e->migs) {
+        mig_free(e, m);
+    }
+    hmap_destroy(&e->migs);
+    free(e->address);
+    free(e);
+}
+
+static struct mig *
+mig_new(struct mige *e, const struct cdb_migration *r, enum role role)
+{
+    struct mig *m = xzalloc(sizeof *m);
+    m->e = e;
+    m->uid = xstrdup(r->uid);
+    m->role = role;
+    m->fd = m->listen_fd = -1;
+    ovnhook_port_name(r->vm, r->namespace, m->port, sizeof m->port);
+    set_step(m, role == ROLE_SOURCE ? S_WAIT : T_PREPARE);
+    hmap_insert(&e->migs, &m->hmap_node, hash_string(m->uid, 0));
+    return m;
+}
+
+void
+mige_update(struct mige *e, const struct cdb_snapshot *snap,
+            struct sset *incoming)
+{
+    const char *me = e->cfg->node;
+    const struct cdb_migration *r;
+
+    HMAP_FOR_EACH (r, hmap_node, &snap->migrations) {
+        bool source = !strcmp(r->source_node, me);
+        bool target = !source && r->target_node
+                      && !strcmp(r->target_node, me);
+        struct mig *m = mig_find(e, r->uid);
+        if (!source && !target) {
+            if (m) {
+                mig_free(e, m);         /* Re-targeted elsewhere. */
+            }
+            continue;
+        }
+        if (!m) {
+            if (cdb_phase_is_final(r->phase)) {
+                continue;       /* Over before we saw it. */
+            }
+            m = mig_new(e, r, source ? ROLE_SOURCE : ROLE_TARGET);
+        }
+        cdb_migration_destroy(m->rec);
+        m->rec = cdb_migration_clone(r);
+        if (target) {
+            target_settings(m);
+            if (cdb_phase_is_active(r->phase) && m->step != T_DONE) {
+                sset_add(incoming, m->port);
+            }
+        }
+        if (source) {
+            source_run(m, snap);
+        }
+    }
+
+    if (snap->complete) {
+        struct mig *m;
+        HMAP_FOR_EACH_SAFE (m, hmap_node, &e->migs) {
+            if (!cdb_snapshot_find_migration(snap, m->uid)) {
+                cdb_migration_destroy(m->rec);
+                m->rec = NULL;
+                if (m->role == ROLE_SOURCE) {
+                    source_run(m, snap);
+                }
+            }
+        }
+    }
+}
+
+void
+mige_run(struct mige *e)
+{
+    struct mig *m;
+    HMAP_FOR_EACH_SAFE (m, hmap_node, &e->migs) {
+        if (m->role == ROLE_TARGET) {
+            target_run(m);
+            if (m->step == T_DONE && (!m->rec
+                                      || cdb_phase_is_final(phase(m)))) {
+                mig_free(e, m);
+            }
+        } else {
+            source_run(m, NULL);
+            if (m->step == S_DONE && (!m->rec
+                                      || cdb_phase_is_final(phase(m)))) {
+                mig_free(e, m);
+            }
+        }
+    }
+}
+
+bool
+mige_hook_done(struct mige *e, const struct ovnhook_result *r)
+{
+    struct mig *m;
+    HMAP_FOR_EACH (m, hmap_node, &e->migs) {
+        if (m->hook_cookie && m->hook_cookie == r->cookie) {
+            break;
+        }
+    }
+    if (!m) {
+        return (r->cookie >> 62) == 1;
+    }
+    m->hook_cookie = 0;
+    switch (m->step) {
+    case S_HOOK_START:
+        if (r->error) {
+            source_fail(m, r->error, "OVN: %s", r->message);
+        } else {
+            VLOG_INFO("migration %s (%s): SB shows %s bound, waiting for "
+                      "RARP (%lld ms)", m->uid, m->port, m->dst_chassis,
+                      r->elapsed_ms);
+            source_connect(m);
+        }
+        break;
+    case S_FINISH:
+    case S_REVERT:
+        if (r->error) {
+            VLOG_WARN_RL(&rl, "migration %s: %s: %s (trying again)", m->uid,
+                         ovnhook_op_name(r->op), r->message);
+            m->retry_at = time_msec() + RETRY_MS;
+        } else {
+            write_final(m);
+        }
+        break;
+    default:
+        break;                  /* Superseded. */
+    }
+    return true;
+}
+
+void
+mige_list(const struct mige *e, struct ds *s, bool json)
+{
+    struct json *array = json ? json_array_create_empty() : NULL;
+    const struct mig *m;
+
+    if (!json) {
+        ds_put_format(s, "%-38s %-24s %-7s %-16s %-10s %s\n", "UID", "VM",
+                      "ROLE", "PHASE", "STEP", "PROGRESS");
+    }
+    HMAP_FOR_EACH (m, hmap_node, &e->migs) {
+        unsigned int permille = m->msrc ? mig_monitor_permille(&m->monitor)
+                                        : 0;
+        if (json) {
+            struct json *o = json_object_create();
+            json_object_put_string(o, "uid", m->uid);
+            json_object_put_string(o, "lsp", m->port);
+            json_object_put_string(o, "role", m->role == ROLE_SOURCE
+                                              ? "source" : "target");
+            json_object_put_string(o, "phase", phase(m));
+            json_object_put_string(o, "step", step_name(m->step));
+            json_object_put(o, "permille", json_integer_create(permille));
+            json_array_add(array, o);
+        } else {
+            ds_put_format(s, "%-38s %-24s %-7s %-16s %-10s %u.%u%%\n",
+                          m->uid, m->port,
+                          m->role == ROLE_SOURCE ? "source" : "target",
+                          phase(m), step_name(m->step), permille / 10,
+                          permille % 10);
+        }
+    }
+    if (json) {
+        char *text = json_to_string(array, JSSF_SORT);
+        ds_put_format(s, "%s\n", text);
+        free(text);
+        json_destroy(array);
+    }
+}
+
+void
+mige_get_stats(const struct mige *e, struct mige_stats *stats)
+{
+    *stats = e->stats;
+}
