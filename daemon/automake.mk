@@ -82,3 +82,7 @@ tests_test_flows_asan_SOURCES = $(tests_test_flows_SOURCES)
 tests_test_flows_asan_CFLAGS = $(tests_test_flows_CFLAGS) $(SAN_CFLAGS)
 tests_test_flows_asan_LDFLAGS = $(SAN_CFLAGS)
 tests_test_flows_asan_LDADD = $(tests_test_flows_LDADD)
+# Live migration between ovnmigds in the lab: four moves with pings, the
+# guest's view, OVN and the old node checked after each.
+LAB_TESTS += tests/lab/migrate-vm.sh
+EXTRA_DIST += tests/lab/migrate-lib.sh

@@ -1,0 +1,99 @@
+# tests/lab/migrate-lib.sh -- helpers for the migration lab tests (sourced
+# after lib.sh, with P, D, VM and PORT set).
+# shellcheck shell=bash
+
+# vm_dir NODE: the VM's run directory on NODE.
+vm_dir() { echo "$D/$1/ovnmigd/vms/$PORT"; }
+
+# wait_console NODE REGEX SECONDS: until the guest's console on NODE shows
+# a line matching REGEX.
+wait_console() {
+    local log i
+    log=$(vm_dir "$1")/console.log
+    for ((i = 0; i < $3 * 10; i++)); do
+        grep -aqE "$2" "$log" 2>/dev/null && return 0
+        sleep 0.1
+    done
+    say "console on $1 (last lines):"
+    tail -n 5 "$log" 2>/dev/null | tr -d '\r' | sed 's/^/    | /'
+    return 1
+}
+
+# guest_type NODE LINE: types LINE on the guest's serial console.
+guest_type() {
+    printf '%s\n' "$2" | socat -t 1 - "UNIX-CONNECT:$(vm_dir "$1")/console.sock" \
+        >/dev/null 2>&1
+}
+
+# guest_report NODE N: what the guest says of its network, one line:
+# mac=... inet=A/P via=GW lladdr=MAC-of-169.254.1.1 (from its neighbor
+# table: it reads the entry, it never makes one).
+guest_report() {
+    local node=$1 n=$2 log
+    log=$(vm_dir "$node")/console.log
+    guest_type "$node" "echo R$n-b; cat /sys/class/net/eth0/address; ip -4 -o addr show dev eth0; ip route; ip neigh show dev eth0; echo R$n-e"
+    wait_console "$node" "^R$n-e" 20 || return 1
+    tr -d '\r' <"$log" | awk -v b="R$n-b" -v e="R$n-e" '
+        $0 == b { on = 1; next }
+        $0 == e { on = 0 }
+        on { print }' | awk '
+        NF == 1 && /^[0-9a-f][0-9a-f]:/ { mac = $1 }
+        / inet / { for (i = 1; i < NF; i++) if ($i == "inet") inet = $(i + 1) }
+        /^default via / { via = $3 }
+        /^169\.254\.1\.1 / && / lladdr / {
+            for (i = 1; i < NF; i++) if ($i == "lladdr") ll = $(i + 1)
+        }
+        END { printf "mac=%s inet=%s via=%s lladdr=%s\n", mac, inet, via, ll }'
+}
+
+# ping_start FILE: the pod p3 pings the VM every 10 ms, timestamps in FILE.
+PING_PID=
+ping_start() {
+    ip netns exec "$P-pod-p3" ping -D -i 0.01 -W 1 10.100.0.50 >"$1" 2>&1 &
+    PING_PID=$!
+    LAB_BG_PIDS+=("$PING_PID")
+}
+
+ping_stop() {
+    [ -n "$PING_PID" ] || return 0
+    kill -INT "$PING_PID" 2>/dev/null
+    wait "$PING_PID" 2>/dev/null
+    PING_PID=
+}
+
+# ping_stats FILE: "SENT RECEIVED LONGEST-GAP-MS" (the gap between two
+# consecutive replies).
+ping_stats() {
+    awk '/bytes from/ {
+            t = substr($1, 2, length($1) - 2) + 0
+            if (last && (t - last) * 1000 > gap) gap = (t - last) * 1000
+            last = t; got++
+         }
+         /packets transmitted/ { sent = $1 }
+         END { printf "%d %d %d\n", sent, got, gap }' "$1"
+}
+
+# leftover_vm NODE: what of the VM remains on NODE (nothing: empty).
+leftover_vm() {
+    local dir
+    dir=$(vm_dir "$1")
+    ip netns list | awk -v n="$P-$1-$PORT" '$1 == n { print "netns " $1 }'
+    [ ! -e "$dir" ] || echo "run directory $dir"
+    pgrep -af -- "$dir/" | sed 's/^/process /'
+}
+
+# wait_gone NODE: until nothing of the VM remains on NODE (10 s).
+wait_gone() {
+    local i
+    for ((i = 0; i < 100; i++)); do
+        [ -z "$(leftover_vm "$1")" ] && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+# dhcp_acks NODE: DHCP ACKs NODE's ovnmigd has sent.
+dhcp_acks() {
+    ovs-appctl -t "$D/$1/ovnmigd.ctl" counters/show --json \
+        | python3 -c 'import json,sys; print(json.load(sys.stdin)["dhcp"].get("tx-ack", 0))'
+}
