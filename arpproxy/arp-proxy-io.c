@@ -47,6 +47,27 @@ arpp_io_receive(void *io_, int ifindex, void *port_, const uint8_t *frame,
     ofpbuf_uninit(&reply);
 }
 
+static void
+free_port(struct arpp_io_port *port)
+{
+    free(port->ifname);
+    free(port);
+}
+
+/* The interface of 'port_' was deleted: pktio forgot it already. */
+static void
+arpp_io_port_gone(void *io_, int ifindex, void *port_)
+{
+    struct arpp_io *io = io_;
+    struct arpp_io_port *port = port_;
+
+    VLOG_INFO("%s (ifindex %d): interface deleted, no longer served",
+              port->ifname, ifindex);
+    shash_find_and_delete(&io->ports, port->ifname);
+    arpp_counters_add(&io->removed, &port->counters);
+    free_port(port);
+}
+
 int
 arpp_io_create(struct event_base *base, struct arpp_io **iop)
 {
@@ -59,15 +80,9 @@ arpp_io_create(struct event_base *base, struct arpp_io **iop)
         return error;
     }
     shash_init(&io->ports);
+    pktio_set_port_gone_cb(io->pktio, arpp_io_port_gone);
     *iop = io;
     return 0;
-}
-
-static void
-free_port(struct arpp_io_port *port)
-{
-    free(port->ifname);
-    free(port);
 }
 
 void

@@ -28,7 +28,8 @@ void arpp_io_destroy(struct arpp_io *);
 int arpp_io_add_port(struct arpp_io *, const char *ifname,
                      const struct arpp_port_view *view);
 /* Stops answering on 'ifname'; its counters stay in the totals.  Returns 0
- * or -ENOENT. */
+ * or -ENOENT.  A port whose interface is deleted is removed the same way,
+ * by itself (pktio's "ports-vanished" counts those). */
 int arpp_io_remove_port(struct arpp_io *, const char *ifname);
 /* The view 'ifname' is served with, or NULL.  Valid until the port is
  * removed. */

@@ -11,7 +11,7 @@ arpproxy_libarpproxy_a_SOURCES = \
 sbin_PROGRAMS += arpproxy/ovnmig-arpproxy
 arpproxy_ovnmig_arpproxy_SOURCES = arpproxy/ovnmig-arpproxy.c
 arpproxy_ovnmig_arpproxy_LDADD = arpproxy/libarpproxy.a lib/libovnmig.a \
-	$(PCAP_LIBS) $(EVENT_LIBS) $(OVS_LIBS)
+	$(PCAP_LIBS) $(NL_LIBS) $(EVENT_LIBS) $(OVS_LIBS)
 dist_man_MANS += docs/ovnmig-arpproxy.8
 
 # Unit tests of the core, and their second build under ASan/UBSan.
@@ -53,8 +53,8 @@ EXTRA_DIST += tests/lab/arp-lib.sh
 # same veth pairs, with 1, 100 and 1,000 ports.
 noinst_PROGRAMS += tests/bench/arp-loadgen
 tests_bench_arp_loadgen_SOURCES = tests/bench/arp-loadgen.c
-tests_bench_arp_loadgen_LDADD = lib/libovnmig.a $(PCAP_LIBS) $(EVENT_LIBS) \
-	$(OVS_LIBS)
+tests_bench_arp_loadgen_LDADD = lib/libovnmig.a $(PCAP_LIBS) $(NL_LIBS) \
+	$(EVENT_LIBS) $(OVS_LIBS)
 EXTRA_DIST += tests/bench/bench-arp.sh
 BENCHES += bench-arp
 bench-arp: arpproxy/ovnmig-arpproxy tests/bench/arp-loadgen

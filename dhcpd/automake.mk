@@ -14,7 +14,7 @@ dhcpd_libdhcpd_a_SOURCES = $(DHCPD_CORE_SOURCES) \
 sbin_PROGRAMS += dhcpd/ovnmig-dhcpd
 dhcpd_ovnmig_dhcpd_SOURCES = dhcpd/ovnmig-dhcpd.c
 dhcpd_ovnmig_dhcpd_LDADD = dhcpd/libdhcpd.a lib/libovnmig.a \
-	$(PCAP_LIBS) $(EVENT_LIBS) $(OVS_LIBS)
+	$(PCAP_LIBS) $(NL_LIBS) $(EVENT_LIBS) $(OVS_LIBS)
 
 # Unit tests, and their second build under ASan/UBSan.
 check_PROGRAMS += tests/test-dhcp-server tests/test-dhcp-server-asan
@@ -22,9 +22,9 @@ UNIT_TESTS += tests/test-dhcp-server tests/test-dhcp-server-asan
 tests_test_dhcp_server_SOURCES = tests/test-dhcp-server.c \
 	$(dhcpd_libdhcpd_a_SOURCES) lib/packet.c lib/packet.h lib/pktio.c \
 	lib/pktio.h
-tests_test_dhcp_server_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
-tests_test_dhcp_server_LDADD = $(CMOCKA_LIBS) $(PCAP_LIBS) $(EVENT_LIBS) \
-	$(OVS_LIBS)
+tests_test_dhcp_server_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(NL_CFLAGS)
+tests_test_dhcp_server_LDADD = $(CMOCKA_LIBS) $(PCAP_LIBS) $(NL_LIBS) \
+	$(EVENT_LIBS) $(OVS_LIBS)
 tests_test_dhcp_server_asan_SOURCES = $(tests_test_dhcp_server_SOURCES)
 tests_test_dhcp_server_asan_CFLAGS = $(tests_test_dhcp_server_CFLAGS) \
 	$(SAN_CFLAGS)

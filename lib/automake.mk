@@ -11,6 +11,9 @@ lib_libovnmig_a_SOURCES = \
 	lib/quantity.h \
 	lib/tool.c \
 	lib/tool.h
+# pktio watches link notifications through libnl-3: every program that
+# links it takes $(NL_LIBS).
+lib_libovnmig_a_CPPFLAGS = $(AM_CPPFLAGS) $(NL_CFLAGS)
 
 # Unit tests, and their second build under ASan/UBSan.
 check_PROGRAMS += tests/test-packet tests/test-packet-asan

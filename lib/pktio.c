@@ -18,7 +18,14 @@
  * Replies leave through the same socket, addressed by interface index.
  * PACKET_IGNORE_OUTGOING keeps them (and anything else the host sends) from
  * coming back to us; frames that still arrive marked outgoing are counted
- * and dropped. */
+ * and dropped.
+ *
+ * A port whose interface is deleted (the VM's veth or tap went away with
+ * the VM) must leave nothing behind: a NETLINK_ROUTE socket (libnl-3)
+ * subscribed to link notifications tells pktio, which forgets the port
+ * and calls the owner's port-gone callback so that it forgets it too.  If
+ * notifications are lost (the netlink socket overflowed), every port is
+ * checked against the kernel again. */
 #include <config.h>
 #include "lib/pktio.h"
 
@@ -28,8 +35,12 @@
 #include <linux/filter.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
+#include <linux/rtnetlink.h>
 #include <linux/virtio_net.h>
 #include <net/if.h>
+#include <netlink/msg.h>
+#include <netlink/netlink.h>
+#include <netlink/socket.h>
 #include <pcap/pcap.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -61,6 +72,9 @@ VLOG_DEFINE_THIS_MODULE(pktio);
 /* Ports are added by the node's own control plane, not by a guest; the
  * limit only bounds a runaway caller: pktio_add_port() returns -ENOSPC. */
 #define PKTIO_MAX_PORTS 65536
+/* The link notification socket's receive buffer: deleting a few thousand
+ * interfaces at once fits; beyond, resync_ports() catches up. */
+#define PKTIO_NL_RCVBUF (1024 * 1024)
 
 struct pktio_port {
     struct hmap_node node;      /* In pktio->ports, by hash of ifindex. */
@@ -72,9 +86,14 @@ struct pktio {
     int fd;
     struct event *ev;
     pktio_rx_cb *cb;
+    pktio_port_gone_cb *gone_cb;
     void *aux;
     struct hmap ports;
     struct pktio_stats stats;
+
+    /* Link notifications (RTM_DELLINK). */
+    struct nl_sock *nl;
+    struct event *nl_ev;
 
     /* Receive buffers for one recvmmsg() batch: the kernel's virtio-net
      * header, then the frame. */
@@ -90,6 +109,8 @@ struct pktio {
 };
 
 static void pktio_on_readable(evutil_socket_t, short, void *);
+static void pktio_on_link_event(evutil_socket_t, short, void *);
+static struct pktio_port *find_port(const struct pktio *, int ifindex);
 
 /* Builds the libpcap filter expression for 'protocols'.  The caller must
  * free the result with ds_destroy(). */
@@ -201,6 +222,110 @@ open_socket(unsigned int protocols)
     return fd;
 }
 
+/* Forgets the port 'port', whose interface is gone, and tells the owner. */
+static void
+port_vanished(struct pktio *p, struct pktio_port *port)
+{
+    int ifindex = port->ifindex;
+    void *port_aux = port->aux;
+
+    hmap_remove(&p->ports, &port->node);
+    free(port);
+    p->stats.ports_vanished++;
+    VLOG_INFO("ifindex %d: interface deleted, port forgotten", ifindex);
+    if (p->gone_cb) {
+        p->gone_cb(p->aux, ifindex, port_aux);
+    }
+}
+
+/* Checks every port's interface against the kernel, after notifications
+ * were lost. */
+static void
+resync_ports(struct pktio *p)
+{
+    struct pktio_port *port;
+    p->stats.link_resyncs++;
+    HMAP_FOR_EACH_SAFE (port, node, &p->ports) {
+        char name[IF_NAMESIZE];
+        if (!if_indextoname(port->ifindex, name) && errno == ENXIO) {
+            port_vanished(p, port);
+        }
+    }
+}
+
+/* libnl's callback for each link notification. */
+static int
+on_link_msg(struct nl_msg *msg, void *p_)
+{
+    struct pktio *p = p_;
+    const struct nlmsghdr *nlh = nlmsg_hdr(msg);
+
+    if (nlh->nlmsg_type != RTM_DELLINK
+        || !nlmsg_valid_hdr(nlh, sizeof(struct ifinfomsg))) {
+        return NL_OK;
+    }
+    const struct ifinfomsg *ifi = nlmsg_data(nlh);
+    struct pktio_port *port = find_port(p, ifi->ifi_index);
+    /* A bridge also sends RTM_DELLINK (family AF_BRIDGE) when a port only
+     * leaves it: believe the kernel's answer for the index instead. */
+    char name[IF_NAMESIZE];
+    if (port && !if_indextoname(ifi->ifi_index, name) && errno == ENXIO) {
+        port_vanished(p, port);
+    }
+    return NL_OK;
+}
+
+static void
+pktio_on_link_event(evutil_socket_t fd, short what, void *p_)
+{
+    struct pktio *p = p_;
+    static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(1, 5);
+
+    /* One read per event; the level-triggered event fires again while
+     * more is queued. */
+    int error = nl_recvmsgs_default(p->nl);
+    if (error < 0 && error != -NLE_AGAIN && error != -NLE_INTR) {
+        /* ENOBUFS (libnl: NLE_NOMEM): notifications were lost. */
+        VLOG_WARN_RL(&rl, "link notifications: %s; checking every port",
+                     nl_geterror(error));
+        resync_ports(p);
+    }
+}
+
+/* Subscribes to link notifications on 'base'.  Returns 0 or a negative
+ * errno. */
+static int
+open_link_watch(struct pktio *p, struct event_base *base)
+{
+    p->nl = nl_socket_alloc();
+    if (!p->nl) {
+        return -ENOMEM;
+    }
+    /* Notifications carry no sequence number we asked for. */
+    nl_socket_disable_seq_check(p->nl);
+    nl_socket_modify_cb(p->nl, NL_CB_VALID, NL_CB_CUSTOM, on_link_msg, p);
+    int error = nl_connect(p->nl, NETLINK_ROUTE);
+    if (!error) {
+        error = nl_socket_add_membership(p->nl, RTNLGRP_LINK);
+    }
+    if (!error) {
+        error = nl_socket_set_nonblocking(p->nl);
+    }
+    if (error) {
+        VLOG_ERR("rtnetlink: %s", nl_geterror(error));
+        return -EIO;
+    }
+    if (nl_socket_set_buffer_size(p->nl, PKTIO_NL_RCVBUF, 0)) {
+        VLOG_WARN("rtnetlink: cannot set the receive buffer");
+    }
+    p->nl_ev = event_new(base, nl_socket_get_fd(p->nl), EV_READ | EV_PERSIST,
+                         pktio_on_link_event, p);
+    if (!p->nl_ev || event_add(p->nl_ev, NULL)) {
+        return -ENOMEM;
+    }
+    return 0;
+}
+
 int
 pktio_create(struct event_base *base, unsigned int protocols,
              pktio_rx_cb *cb, void *aux, struct pktio **pktiop)
@@ -233,6 +358,12 @@ pktio_create(struct event_base *base, unsigned int protocols,
         pktio_destroy(p);
         return -ENOMEM;
     }
+    int error = open_link_watch(p, base);
+    if (error) {
+        VLOG_ERR("cannot watch link notifications: %s", ovs_strerror(-error));
+        pktio_destroy(p);
+        return error;
+    }
     *pktiop = p;
     return 0;
 }
@@ -246,6 +377,10 @@ pktio_destroy(struct pktio *p)
     if (p->ev) {
         event_free(p->ev);
     }
+    if (p->nl_ev) {
+        event_free(p->nl_ev);
+    }
+    nl_socket_free(p->nl);
     close(p->fd);
     struct pktio_port *port;
     HMAP_FOR_EACH_POP (port, node, &p->ports) {
@@ -253,6 +388,12 @@ pktio_destroy(struct pktio *p)
     }
     hmap_destroy(&p->ports);
     free(p);
+}
+
+void
+pktio_set_port_gone_cb(struct pktio *p, pktio_port_gone_cb *cb)
+{
+    p->gone_cb = cb;
 }
 
 static struct pktio_port *

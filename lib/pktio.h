@@ -9,7 +9,10 @@
  * libpcap) that keeps only those protocols, demultiplexed by the interface
  * index the kernel reports.  Frames from interfaces that are not registered
  * VM ports, and frames the host itself sent, are dropped and counted.
- * Ports are added and removed at run time.
+ * Ports are added and removed at run time, by the caller or by the kernel:
+ * pktio listens to rtnetlink (libnl-3) and forgets a port whose interface
+ * is deleted (RTM_DELLINK), telling its owner through the callback that
+ * pktio_set_port_gone_cb() sets.
  *
  * Event-driven through libevent: pktio_create() registers its sockets with
  * the caller's event_base and calls 'cb' for every accepted frame.
@@ -37,6 +40,12 @@ enum pktio_protocol {
 typedef void pktio_rx_cb(void *aux, int ifindex, void *port_aux,
                          const uint8_t *frame, size_t size);
 
+/* Called once a port's interface has been deleted, after pktio forgot the
+ * port: 'ifindex' is no longer valid and no frame will be delivered for
+ * it.  'port_aux' is what pktio_add_port() was given; the callback may
+ * free it. */
+typedef void pktio_port_gone_cb(void *aux, int ifindex, void *port_aux);
+
 /* The counters, each with the name tools print it under. */
 #define PKTIO_STATS                                                      \
     /* Delivered to the callback. */                                    \
@@ -53,7 +62,12 @@ typedef void pktio_rx_cb(void *aux, int ifindex, void *port_aux,
     /* Socket queue overflows (PACKET_STATISTICS). */                   \
     PKTIO_STAT(rx_kernel_drops, "rx-kernel-drops")                      \
     PKTIO_STAT(tx_frames, "tx-frames")                                  \
-    PKTIO_STAT(tx_errors, "tx-errors")
+    PKTIO_STAT(tx_errors, "tx-errors")                                  \
+    /* Ports forgotten because their interface was deleted. */          \
+    PKTIO_STAT(ports_vanished, "ports-vanished")                        \
+    /* Link notifications lost (netlink overflow): every port was      \
+     * checked again. */                                                \
+    PKTIO_STAT(link_resyncs, "link-resyncs")
 
 struct pktio_stats {
 #define PKTIO_STAT(MEMBER, NAME) uint64_t MEMBER;
@@ -67,6 +81,10 @@ struct pktio_stats {
 int pktio_create(struct event_base *base, unsigned int protocols,
                  pktio_rx_cb *cb, void *aux, struct pktio **pktiop);
 void pktio_destroy(struct pktio *);
+
+/* Sets the callback for ports whose interface was deleted (NULL: none;
+ * pktio still forgets them).  'aux' is the one given to pktio_create(). */
+void pktio_set_port_gone_cb(struct pktio *, pktio_port_gone_cb *);
 
 /* Registers the interface 'ifname' as a VM port; returns its ifindex (> 0)
  * or a negative errno (-ENODEV, -EEXIST).  'port_aux' is passed back to

@@ -4,7 +4,9 @@
 # through one packet socket whatever the number of ports (the proxy's RSS
 # and open file descriptors are reported); ports removed at run time
 # (SIGHUP with a shorter port file) are no longer answered, and come back
-# when the file lists them again.
+# when the file lists them again; ports whose veth is deleted are
+# forgotten by themselves (rtnetlink), counters, port list and all, and
+# the others still answer.
 #
 # ARP_PORTS overrides the number of ports (default 200).
 #
@@ -43,7 +45,7 @@ ip -n "$NODE" -batch "$DIR/node-up" && ip -n "$GUEST" -batch "$DIR/guest-up" \
     || fail "cannot bring the veths up"
 say "$N veth pairs in $(( $(now_ms) - t0 )) ms"
 
-arp_start_proxy "$NODE" --port-file "$DIR/ports"
+arp_start_proxy "$NODE" --port-file "$DIR/ports" --per-port
 loadgen() {    # loadgen PORTS-FILE: one request a port
     ip netns exec "$GUEST" "$LOADGEN" --ports "$1" check
 }
@@ -69,7 +71,8 @@ rss=$(awk '/^VmRSS/ { print $2, $3 }' "/proc/$ARP_PROXY_PID/status")
 fds=$(ls "/proc/$ARP_PROXY_PID/fd" | wc -l)
 say "proxy with $N ports: RSS $rss, $fds open file descriptors"
 echo "RESULT ports=$N rss='$rss' fds=$fds"
-# stdio, the packet socket, libevent's signal pipe and epoll: no fd a port.
+# stdio, the packet socket, the link-notification (netlink) socket,
+# libevent's signal pipe and epoll: no fd a port.
 [ "$fds" -le 10 ] || fail "$fds file descriptors for $N ports"
 
 # Remove the second half at run time.
@@ -105,6 +108,37 @@ done
 out=$(loadgen "$DIR/guests") || { echo "$out" | tail -3; fail "re-added ports not answered"; }
 assert_match "all ports answered again" "answered=$N silent=0 repeated=0" "$out"
 
+# Delete a few veths, as when their VMs go away: the proxy forgets them
+# without being told, and the rest still answer.
+gone=(1 $((N / 3)) $((N / 2)) "$N")
+fds_before=$(ls "/proc/$ARP_PROXY_PID/fd" | wc -l)
+for i in "${gone[@]}"; do
+    ip -n "$NODE" link del "p$i" || fail "cannot delete p$i"
+done
+: >"$DIR/left"
+for ((i = 1; i <= N; i++)); do
+    [[ " ${gone[*]} " == *" $i "* ]] || port_line "$i" g >>"$DIR/left"
+done
+left=$((N - ${#gone[@]}))
+for ((i = 0; i < 100; i++)); do
+    arp_counters
+    [ "$(arp_counter ports)" = "$left" ] && break
+    sleep 0.05
+done
+assert_eq "ports served after deleting ${#gone[@]} veths" "$left" "$(arp_counter ports)"
+assert_eq "ports vanished" "${#gone[@]}" "$(arp_counter pktio ports-vanished)"
+listed=$(tail -n 1 "$ARP_PROXY_OUT" | python3 -c '
+import json, sys; print(" ".join(sorted(json.load(sys.stdin)["per-port"])))')
+assert_eq "ports listed" "$left" "$(wc -w <<<"$listed")"
+for i in "${gone[@]}"; do
+    [[ " $listed " != *" p$i "* ]] || fail "p$i still listed after its veth was deleted"
+done
+say "ok: deleted veths ${gone[*]/#/p} no longer listed"
+assert_eq "file descriptors after deleting veths" "$fds_before" \
+    "$(ls "/proc/$ARP_PROXY_PID/fd" | wc -l)"
+out=$(loadgen "$DIR/left") || { echo "$out" | tail -3; fail "remaining ports not answered"; }
+assert_match "remaining ports answered" "answered=$left silent=0 repeated=0" "$out"
+
 arp_stop_proxy
-assert_eq "total replies" $((2 * N + 3 + half)) "$(arp_counter verdicts reply)"
+assert_eq "total replies" $((2 * N + 3 + half + left)) "$(arp_counter verdicts reply)"
 pass
