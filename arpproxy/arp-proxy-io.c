@@ -168,6 +168,12 @@ arpp_io_get_counters(const struct arpp_io *io, struct arpp_counters *c,
     }
 }
 
+int
+arpp_io_set_busy_poll(struct arpp_io *io, unsigned int usecs)
+{
+    return pktio_set_busy_poll(io->pktio, usecs);
+}
+
 void
 arpp_io_for_each_port(const struct arpp_io *io, arpp_io_port_cb *cb,
                       void *aux)

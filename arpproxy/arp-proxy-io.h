@@ -42,6 +42,10 @@ size_t arpp_io_n_ports(const struct arpp_io *);
 void arpp_io_get_counters(const struct arpp_io *, struct arpp_counters *,
                           struct pktio_stats *);
 
+/* Opt-in bounded busy polling of the packet socket (pktio_set_busy_poll()):
+ * 0 is off.  Returns 0 or -EINVAL. */
+int arpp_io_set_busy_poll(struct arpp_io *, unsigned int usecs);
+
 /* Calls 'cb' for each port being served, in no particular order. */
 typedef void arpp_io_port_cb(void *aux, const char *ifname, int ifindex,
                              const struct arpp_counters *);

@@ -37,6 +37,7 @@ struct options {
     struct arpp_port_view base; /* Gateways and G, shared by all ports. */
     bool json;
     bool per_port;
+    unsigned int busy_poll_us;  /* 0: sleep until a request comes. */
 };
 
 struct proxy {
@@ -69,6 +70,11 @@ Gateway:\n\
 Counters (printed on SIGUSR1 and at exit, on stdout):\n\
       --json                as one JSON object a line\n\
       --per-port            with each port's counters\n\
+Latency:\n\
+      --busy-poll-us=US     after each request, poll for the next one for\n\
+                            up to US microseconds (at most %d) before\n\
+                            sleeping: saves the wakeup of requests that\n\
+                            follow closely; an idle proxy never spins\n\
 Other:\n\
   -v, --verbose[=SPEC]      vlog levels (e.g. -v, -vconsole:dbg)\n\
   -h, --help                this help\n\
@@ -77,7 +83,7 @@ Other:\n\
 Stops cleanly on SIGINT and SIGTERM.  Needs CAP_NET_RAW.\n\
 Exit codes: 0 stopped by a signal, 1 could not serve, 2 bad arguments.\n",
            program_name, program_name, ARPP_MAX_GATEWAYS,
-           ARPP_DEFAULT_GATEWAY_MAC);
+           ARPP_DEFAULT_GATEWAY_MAC, PKTIO_BUSY_POLL_MAX_US);
     exit(EXIT_OK);
 }
 
@@ -194,7 +200,7 @@ read_port_file(const char *name, struct shash *ports,
 static void
 parse_options(int argc, char *argv[], struct options *o)
 {
-    enum { OPT_VM = UCHAR_MAX + 1, OPT_JSON, OPT_PER_PORT };
+    enum { OPT_VM = UCHAR_MAX + 1, OPT_JSON, OPT_PER_PORT, OPT_BUSY_POLL };
     static const struct option long_options[] = {
         {"interface", required_argument, NULL, 'i'},
         {"vm", required_argument, NULL, OPT_VM},
@@ -204,6 +210,7 @@ parse_options(int argc, char *argv[], struct options *o)
         {"mac", required_argument, NULL, 'm'},
         {"json", no_argument, NULL, OPT_JSON},
         {"per-port", no_argument, NULL, OPT_PER_PORT},
+        {"busy-poll-us", required_argument, NULL, OPT_BUSY_POLL},
         {"verbose", optional_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
@@ -267,6 +274,18 @@ parse_options(int argc, char *argv[], struct options *o)
         case OPT_PER_PORT:
             o->per_port = true;
             break;
+        case OPT_BUSY_POLL: {
+            char *end;
+            errno = 0;
+            unsigned long us = strtoul(optarg, &end, 10);
+            if (errno || end == optarg || *end || optarg[0] == '-'
+                || us > PKTIO_BUSY_POLL_MAX_US) {
+                usage_error("--busy-poll-us %s: expected 0 to %d", optarg,
+                            PKTIO_BUSY_POLL_MAX_US);
+            }
+            o->busy_poll_us = us;
+            break;
+        }
         case 'v':
             vlog_set_verbosity(optarg);
             break;
@@ -498,6 +517,7 @@ main(int argc, char *argv[])
         event_base_free(p.base);
         return EXIT_RUNTIME;
     }
+    arpp_io_set_busy_poll(p.io, opts.busy_poll_us);  /* Checked above. */
     int failures = sync_ports(p.io, &want);
     free_ports(&want);
     if (failures) {

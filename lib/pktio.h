@@ -21,8 +21,10 @@
 #ifndef OVNMIG_PKTIO_H
 #define OVNMIG_PKTIO_H 1
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 struct event_base;
 struct pktio;
@@ -85,6 +87,26 @@ void pktio_destroy(struct pktio *);
 /* Sets the callback for ports whose interface was deleted (NULL: none;
  * pktio still forgets them).  'aux' is the one given to pktio_create(). */
 void pktio_set_port_gone_cb(struct pktio *, pktio_port_gone_cb *);
+
+/* Opt-in bounded busy polling: after each frame, keep polling the socket
+ * for up to 'usecs' microseconds (0, the default: off; at most
+ * PKTIO_BUSY_POLL_MAX_US) before going back to sleep in the event loop.
+ * Saves the wakeup of a request that follows another closely; a pktio
+ * with no traffic never spins, one with requests closer together than
+ * 'usecs' keeps a CPU busy while they last, and the caller's other events
+ * wait up to 'usecs' longer.  Returns 0 or -EINVAL. */
+#define PKTIO_BUSY_POLL_MAX_US 1000
+int pktio_set_busy_poll(struct pktio *, unsigned int usecs);
+
+/* Asks the kernel to timestamp received frames (SO_TIMESTAMPNS); then
+ * pktio_rx_time(), called from the receive callback, gives the time
+ * (CLOCK_REALTIME) the frame being delivered reached the host.  For
+ * measurements (the benchmark's load generator).  Returns 0 or a negative
+ * errno. */
+int pktio_enable_rx_timestamps(struct pktio *);
+/* Stores the current frame's receive time in '*ts' and returns true, or
+ * returns false (timestamps off, or called outside the callback). */
+bool pktio_rx_time(const struct pktio *, struct timespec *ts);
 
 /* Registers the interface 'ifname' as a VM port; returns its ifindex (> 0)
  * or a negative errno (-ENODEV, -EEXIST).  'port_aux' is passed back to
