@@ -10,7 +10,14 @@
  *     FILE: one guest interface a line, "IF,MAC,IP" (its MAC and address)
  *     latency --count N [--seconds S]   ping-pong, round robin over the
  *                            ports, for N samples or S seconds (default
- *                            10): prints p50/p99/max round trip in us
+ *                            10): prints p50/p99/max round trip in us,
+ *                            twice: "wire" from just before the request is
+ *                            sent to the kernel's receive timestamp of the
+ *                            reply (the responder's latency as a guest's
+ *                            kernel sees it), and "app" to when the load
+ *                            generator itself got the reply (adds its own
+ *                            wakeup whenever the reply was not already
+ *                            queued when its send returned)
  *     rate --rate R --seconds S   R requests/s spread over the ports:
  *                            prints sent, received, lost
  *     check                  one request per port: prints the ports with
@@ -57,7 +64,10 @@ struct loadgen {
     size_t count, next;
     struct lg_port *waiting;        /* The port with a request out. */
     uint64_t sent_ns;
+    uint64_t sent_wall_ns;          /* CLOCK_REALTIME, as rx timestamps. */
     uint64_t *rtts_ns;
+    uint64_t *wire_ns;
+    size_t n_wire;
     size_t n_rtts, n_lost;
     struct event *timeout;
 
@@ -72,6 +82,14 @@ now_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * UINT64_C(1000000000) + ts.tv_nsec;
+}
+
+static uint64_t
+wall_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
     return ts.tv_sec * UINT64_C(1000000000) + ts.tv_nsec;
 }
 
@@ -104,7 +122,13 @@ on_frame(void *lg_, int ifindex, void *port_, const uint8_t *frame,
     port->replies++;
     lg->received++;
     if (lg->waiting == port) {
+        struct timespec rx;
         lg->rtts_ns[lg->n_rtts++] = now_ns() - lg->sent_ns;
+        if (pktio_rx_time(lg->pktio, &rx)) {
+            uint64_t t = rx.tv_sec * UINT64_C(1000000000) + rx.tv_nsec;
+            lg->wire_ns[lg->n_wire++] = t > lg->sent_wall_ns
+                                        ? t - lg->sent_wall_ns : 0;
+        }
         lg->waiting = NULL;
         latency_next(lg);
     }
@@ -121,6 +145,7 @@ latency_next(struct loadgen *lg)
     struct timeval tv = { 0, LOADGEN_REPLY_TIMEOUT_US };
     lg->waiting = port;
     lg->sent_ns = now_ns();
+    lg->sent_wall_ns = wall_ns();
     send_request(lg, port);
     evtimer_add(lg->timeout, &tv);
 }
@@ -158,19 +183,30 @@ run_latency(struct loadgen *lg, double seconds)
 {
     lg->end_ns = now_ns() + (uint64_t) (seconds * 1e9);
     lg->rtts_ns = xcalloc(lg->count, sizeof *lg->rtts_ns);
+    lg->wire_ns = xcalloc(lg->count, sizeof *lg->wire_ns);
     lg->timeout = evtimer_new(lg->base, on_timeout, lg);
+    int error = pktio_enable_rx_timestamps(lg->pktio);
+    if (error) {
+        ovs_fatal(-error, "receive timestamps");
+    }
     latency_next(lg);
     event_base_dispatch(lg->base);
 
     qsort(lg->rtts_ns, lg->n_rtts, sizeof *lg->rtts_ns, compare_u64);
+    qsort(lg->wire_ns, lg->n_wire, sizeof *lg->wire_ns, compare_u64);
     printf("latency ports=%"PRIuSIZE" samples=%"PRIuSIZE" lost=%"PRIuSIZE
-           " p50_us=%.1f p99_us=%.1f max_us=%.1f\n",
+           " wire_p50_us=%.1f wire_p99_us=%.1f wire_max_us=%.1f"
+           " app_p50_us=%.1f app_p99_us=%.1f app_max_us=%.1f\n",
            lg->n_ports, lg->n_rtts, lg->n_lost,
+           percentile_us(lg->wire_ns, lg->n_wire, 50),
+           percentile_us(lg->wire_ns, lg->n_wire, 99),
+           percentile_us(lg->wire_ns, lg->n_wire, 100),
            percentile_us(lg->rtts_ns, lg->n_rtts, 50),
            percentile_us(lg->rtts_ns, lg->n_rtts, 99),
            percentile_us(lg->rtts_ns, lg->n_rtts, 100));
     event_free(lg->timeout);
     free(lg->rtts_ns);
+    free(lg->wire_ns);
     return lg->n_rtts ? 0 : 1;
 }
 
