@@ -143,11 +143,13 @@ latency_next(struct loadgen *lg)
     }
     struct lg_port *port = &lg->ports[lg->next++ % lg->n_ports];
     struct timeval tv = { 0, LOADGEN_REPLY_TIMEOUT_US };
+    /* The timer first: after the send, the load generator goes straight
+     * back to sleep, so that a responder on its CPU gets it at once. */
+    evtimer_add(lg->timeout, &tv);
     lg->waiting = port;
     lg->sent_ns = now_ns();
     lg->sent_wall_ns = wall_ns();
     send_request(lg, port);
-    evtimer_add(lg->timeout, &tv);
 }
 
 static void
