@@ -414,6 +414,8 @@ copy_cluster(const struct thread_state *st, struct cdb_snapshot *snap)
         n->migration_address = xstrdup(nr->migration_address);
         n->heartbeat = nr->heartbeat;
         n->memory = nr->memory;
+        n->memory_used = smap_get_ullong(&nr->external_ids,
+                                         CDB_NODE_MEMORY_USED, 0);
         n->schedulable = nr->schedulable;
         hmap_insert(&snap->nodes, &n->hmap_node, hash_string(n->name, 0));
     }
@@ -566,6 +568,23 @@ write_node(struct thread_state *st, struct ovsdb_idl_txn *txn, bool beat)
     long long int memory = host_memory();
     if (mine->memory != memory) {
         omrec_node_set_memory(mine, memory);
+        wrote = true;
+    }
+    /* What this node's VMs take of it, for the scheduler's choice of
+     * targets (other nodes do not see this node's VM rows). */
+    long long int used = 0;
+    const struct omrec_vm *vm;
+    OMREC_VM_FOR_EACH (vm, st->idl) {
+        if (!strcmp(vm->node, cdb->node)) {
+            used += vm->memory;
+        }
+    }
+    if (smap_get_ullong(&mine->external_ids, CDB_NODE_MEMORY_USED, 0)
+        != (unsigned long long) used) {
+        char text[32];
+        snprintf(text, sizeof text, "%lld", used);
+        omrec_node_update_external_ids_setkey(mine, CDB_NODE_MEMORY_USED,
+                                              text);
         wrote = true;
     }
     if (beat) {

@@ -70,8 +70,12 @@ struct cdb_node {
     char *name, *chassis, *migration_address;
     int64_t heartbeat;          /* ms since the epoch */
     int64_t memory;             /* bytes */
+    int64_t memory_used;        /* bytes its VMs take */
     bool schedulable;
 };
+
+/* Node.external_ids key: the memory this node's VMs take, in bytes. */
+#define CDB_NODE_MEMORY_USED "ovnmig-memory-used"
 
 /* A copy of one Migration_Policy row, ready for mig_policy_select(). */
 struct cdb_policy {

@@ -24,6 +24,7 @@
 #include "migrate/monitor.h"
 #include "migrate/policy.h"
 #include "migrate/qmp.h"
+#include "migrate/scheduler.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/hmap.h"
 #include "openvswitch/json.h"
@@ -92,6 +93,8 @@ struct mig {
     uint64_t hook_cookie;
 
     /* Source. */
+    bool checked;               /* Pending, and able to start. */
+    const char *waiting;        /* Why the scheduler holds it, or NULL. */
     struct mig_config cfg;      /* Cluster config, then policy. */
     char *src_chassis, *dst_chassis, *dst_node;
     bool hook_started;          /* The LSP may name both chassis. */
@@ -708,90 +711,68 @@ resolve_config(const struct cdb_snapshot *snap, const struct cdb_vm *vm,
     free(policies);
 }
 
-/* A schedulable node other than 'source', alive, with the most memory. */
-static const struct cdb_node *
-pick_target(const struct cdb_snapshot *snap, const char *source)
-{
-    const struct cdb_node *best = NULL, *n;
-    long long int now = time_wall_msec();
-    HMAP_FOR_EACH (n, hmap_node, &snap->nodes) {
-        if (!strcmp(n->name, source) || !n->schedulable
-            || now - n->heartbeat > NODE_STALE_MS) {
-            continue;
-        }
-        if (!best || n->memory > best->memory
-            || (n->memory == best->memory && strcmp(n->name, best->name) < 0)) {
-            best = n;
-        }
-    }
-    return best;
-}
-
-/* A Pending record of this node: check, resolve, claim. */
-static void
-source_claim(struct mig *m, const struct cdb_snapshot *snap)
+/* Fails a Pending record of this node that can never start.  Returns
+ * false if it did. */
+static bool
+source_check(struct mig *m, const struct cdb_snapshot *snap)
 {
     struct mige *e = m->e;
     const struct cdb_migration *r = m->rec;
     const struct cdb_vm *vm = cdb_snapshot_find(snap, r->vm, r->namespace);
-    long long int now = time_msec();
+    char *reason = NULL;
 
-    if (m->retry_at && now < m->retry_at) {
-        return;
-    }
     if (!vm || strcmp(vm->node, e->cfg->node)) {
         m->error = -ENOENT;
-        free(m->reason);
-        m->reason = xasprintf("VM %s in %s does not run on %s", r->vm,
-                              r->namespace, e->cfg->node);
-        write_final(m);
-        return;
-    }
-    if (!smap_get(&vm->annotations, VMM_MIGRATABLE_ANNOTATION)) {
+        reason = xasprintf("VM %s in %s does not run on %s", r->vm,
+                           r->namespace, e->cfg->node);
+    } else if (!smap_get(&vm->annotations, VMM_MIGRATABLE_ANNOTATION)) {
         m->error = -EPERM;
-        free(m->reason);
-        m->reason = xstrdup("InterfaceNotLiveMigratable: bridge binding on "
-                            "the pod network needs the annotation "
-                            VMM_MIGRATABLE_ANNOTATION);
-        write_final(m);
-        return;
+        reason = xstrdup("InterfaceNotLiveMigratable: bridge binding on the "
+                         "pod network needs the annotation "
+                         VMM_MIGRATABLE_ANNOTATION);
+    } else if (r->target_node && (!strcmp(r->target_node, e->cfg->node)
+                                  || !cdb_snapshot_find_node(
+                                      snap, r->target_node))) {
+        m->error = -EINVAL;
+        reason = xasprintf("target node %s %s", r->target_node,
+                           strcmp(r->target_node, e->cfg->node)
+                           ? "does not exist" : "is the source");
+    } else {
+        resolve_config(snap, vm, &m->cfg, &(const char *) { NULL });
+        if (!m->cfg.disable_tls && !e->cfg->tls_dir) {
+            m->error = -EPERM;
+            reason = xstrdup("TLS is required but this node has no "
+                             "certificates (tls-dir in ovnmigd.conf)");
+        }
     }
+    if (reason) {
+        free(m->reason);
+        m->reason = reason;
+        write_final(m);
+        return false;
+    }
+    return true;
+}
+
+/* The scheduler let a Pending record of this node start, towards 'target':
+ * claim its slots (the database checks the limits again, against every
+ * other node's claims). */
+static void
+source_claim(struct mig *m, const struct cdb_snapshot *snap,
+             const char *target)
+{
+    struct mige *e = m->e;
+    const struct cdb_migration *r = m->rec;
+    const struct cdb_vm *vm = cdb_snapshot_find(snap, r->vm, r->namespace);
     bool incoming;
     const char *run_dir;
-    if (!vmm_vm_ready(e->vmm, m->port, &incoming, &run_dir) || incoming) {
+
+    if (!vm || !vmm_vm_ready(e->vmm, m->port, &incoming, &run_dir)
+        || incoming) {
         return;                 /* Not running yet: wait. */
     }
-
     const char *policy;
     resolve_config(snap, vm, &m->cfg, &policy);
-    const struct cdb_node *dst;
-    if (r->target_node) {
-        dst = cdb_snapshot_find_node(snap, r->target_node);
-        if (!dst || !strcmp(r->target_node, e->cfg->node)) {
-            m->error = -EINVAL;
-            free(m->reason);
-            m->reason = xasprintf("target node %s %s", r->target_node,
-                                  dst ? "is the source" : "does not exist");
-            write_final(m);
-            return;
-        }
-    } else {
-        dst = pick_target(snap, e->cfg->node);
-        if (!dst) {
-            VLOG_INFO_RL(&rl, "migration %s: no node to migrate to yet",
-                         m->uid);
-            m->retry_at = now + RETRY_MS;
-            return;
-        }
-    }
-    if (!m->cfg.disable_tls && !e->cfg->tls_dir) {
-        m->error = -EPERM;
-        free(m->reason);
-        m->reason = xstrdup("TLS is required but this node has no "
-                            "certificates (tls-dir in ovnmigd.conf)");
-        write_final(m);
-        return;
-    }
     if (m->cfg.disable_tls) {
         VLOG_WARN("migration %s (%s): TLS disabled by the cluster's "
                   "configuration: the stream is plain TCP", m->uid, m->port);
@@ -802,7 +783,7 @@ source_claim(struct mig *m, const struct cdb_snapshot *snap)
     w.cluster_limit = m->cfg.parallel_per_cluster;
     w.node_limit = m->cfg.parallel_outbound_per_node;
     cdb_mig_write_set_string(&w, "phase", "Scheduling");
-    cdb_mig_write_set_string(&w, "target_node", dst->name);
+    cdb_mig_write_set_string(&w, "target_node", target);
     cdb_mig_write_set_int(&w, "start_time", time_wall_msec());
     if (policy) {
         cdb_mig_write_set_string(&w, "policy", policy);
@@ -830,7 +811,6 @@ source_claim(struct mig *m, const struct cdb_snapshot *snap)
     static const char *const from = "Pending";
     write_if(m, &w, 1, &from);
     e->stats.claims++;
-    m->retry_at = now + RETRY_MS;       /* If it was dropped. */
 }
 
 static void
@@ -876,8 +856,8 @@ source_run(struct mig *m, const struct cdb_snapshot *snap)
     switch (m->step) {
     case S_WAIT:
         if (!strcmp(ph, "Pending")) {
-            if (snap) {
-                source_claim(m, snap);
+            if (snap && !m->checked) {
+                m->checked = source_check(m, snap);
             }
         } else if (!strcmp(ph, "TargetReady") && m->rec->target_address) {
             if (!m->dst_chassis) {
@@ -921,6 +901,76 @@ target_settings(struct mig *m)
 {
     m->post_copy = smap_get_bool(&m->rec->external_ids, "allowPostCopy",
                                  false);
+}
+
+/* Which Pending migrations may start now, and where to: every node takes
+ * the same decision from the same records (migrate/scheduler.h), and
+ * claims its own. */
+static void
+schedule(struct mige *e, const struct cdb_snapshot *snap)
+{
+    size_t n = hmap_count(&snap->migrations);
+    size_t n_nodes = hmap_count(&snap->nodes);
+    struct mig_sched_migration *ms = xcalloc(n + 1, sizeof *ms);
+    struct mig_sched_node *nodes = xcalloc(n_nodes + 1, sizeof *nodes);
+    const struct cdb_migration *r;
+    size_t i = 0;
+
+    HMAP_FOR_EACH (r, hmap_node, &snap->migrations) {
+        enum mig_phase ph;
+        if (mig_phase_from_name(r->phase, &ph)) {
+            continue;
+        }
+        const struct cdb_vm *vm = cdb_snapshot_find(snap, r->vm,
+                                                    r->namespace);
+        ms[i++] = (struct mig_sched_migration) {
+            .uid = r->uid, .vm = r->vm, .namespace = r->namespace,
+            .source_node = r->source_node, .target_node = r->target_node,
+            .phase = ph, .requested = r->requested,
+            .memory = vm && vm->memory > 0 ? vm->memory : 0,
+        };
+    }
+    n = i;
+    i = 0;
+    long long int now = time_wall_msec();
+    const struct cdb_node *node;
+    HMAP_FOR_EACH (node, hmap_node, &snap->nodes) {
+        nodes[i++] = (struct mig_sched_node) {
+            .name = node->name,
+            .schedulable = node->schedulable,
+            .up = now - node->heartbeat <= NODE_STALE_MS,
+            .memory = node->memory > 0 ? node->memory : 0,
+            .memory_used = node->memory_used > 0 ? node->memory_used : 0,
+        };
+    }
+
+    struct mig_config c;
+    char *error = NULL;
+    if (mig_config_from_smap(&c, &snap->live_migration, &error)) {
+        free(error);
+        mig_config_init(&c);
+    }
+    struct mig_sched_result result;
+    if (!mig_schedule(ms, n, nodes, n_nodes, &c, &result)) {
+        for (i = 0; i < result.n_entries; i++) {
+            const struct mig_sched_entry *en = &result.entries[i];
+            const struct mig_sched_migration *sm = &ms[en->index];
+            struct mig *m = mig_find(e, sm->uid);
+            if (!m || m->role != ROLE_SOURCE || m->step != S_WAIT
+                || !m->checked) {
+                continue;
+            }
+            if (en->verdict == MIG_SCHED_START) {
+                m->waiting = NULL;
+                source_claim(m, snap, en->target);
+            } else {
+                m->waiting = mig_sched_verdict_name(en->verdict);
+            }
+        }
+        mig_sched_result_destroy(&result);
+    }
+    free(ms);
+    free(nodes);
 }
 
 /* ------------------------------------------------------------ API */
@@ -1005,6 +1055,8 @@ mige_update(struct mige *e, const struct cdb_snapshot *snap,
             source_run(m, snap);
         }
     }
+
+    schedule(e, snap);
 
     if (snap->complete) {
         struct mig *m;

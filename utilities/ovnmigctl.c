@@ -32,6 +32,8 @@
 #include "ovsdb-idl.h"
 #include "packets.h"
 #include "smap.h"
+#include "sset.h"
+#include "svec.h"
 #include "timeval.h"
 #include "unixctl.h"
 #include "util.h"
@@ -99,6 +101,11 @@ Migrations (ID: a UID, 8+ characters of one, or a VM's latest):\n\
   migration cancel ID       abort: the VM stays on its source\n\
 Nodes:\n\
   node list                 nodes and their heartbeats\n\
+  node drain NODE [--force] [--wait]\n\
+                            cordon NODE and live-migrate its VMs (those\n\
+                            with evictionStrategy LiveMigrate; others block\n\
+                            the drain, or are stopped with --force)\n\
+  node uncordon NODE        schedulable again\n\
 Migration policies and namespaces (KubeVirt MigrationPolicy):\n\
   policy create -f FILE     a MigrationPolicy from YAML\n\
   policy list | show NAME | delete NAME [--if-exists]\n\
@@ -1118,6 +1125,207 @@ cmd_migration_cancel(int argc, char *argv[])
     }
 }
 
+/* Sets 'node's schedulable column. */
+static void
+set_schedulable(const char *name, bool schedulable)
+{
+    for (;;) {
+        const struct omrec_node *node = find_node(name);
+        if (!node) {
+            fail("no node %s", name);
+        }
+        struct ovsdb_idl_txn *txn = ovsdb_idl_txn_create(idl);
+        ovsdb_idl_txn_add_comment(txn, "ovnmigctl: node %s %s", name,
+                                  schedulable ? "uncordon" : "drain");
+        omrec_node_set_schedulable(node, schedulable);
+        if (db_commit(txn)) {
+            return;
+        }
+    }
+}
+
+static const struct omrec_migration *
+active_migration_of(const struct omrec_vm *vm)
+{
+    const struct omrec_migration *m;
+    OMREC_MIGRATION_FOR_EACH (m, idl) {
+        if (!strcmp(m->vm, vm->name) && !strcmp(m->namespace_, vm->namespace_)
+            && !migration_is_final(m)) {
+            return m;
+        }
+    }
+    return NULL;
+}
+
+/* Waits until no VM is left on 'name', reporting each change; fails if a
+ * migration of the drain fails. */
+static void
+drain_wait(const char *name, const struct sset *uids)
+{
+    bool tty = isatty(STDOUT_FILENO) && !json_output;
+    unsigned int seqno = 0;
+    char *last = NULL;
+    for (;;) {
+        ovsdb_idl_run(idl);
+        if (!ovsdb_idl_is_connected(idl)) {
+            fail("lost the cluster database");
+        }
+        if (ovsdb_idl_get_seqno(idl) != seqno) {
+            seqno = ovsdb_idl_get_seqno(idl);
+            int left = 0, running = 0, queued = 0, done = 0, failed = 0;
+            const struct omrec_vm *vm;
+            OMREC_VM_FOR_EACH (vm, idl) {
+                left += !strcmp(vm->node, name);
+            }
+            const struct omrec_migration *m;
+            OMREC_MIGRATION_FOR_EACH (m, idl) {
+                if (!sset_contains(uids, m->uid)) {
+                    continue;
+                }
+                if (!strcmp(m->phase, "Succeeded")) {
+                    done++;
+                } else if (!strcmp(m->phase, "Failed")) {
+                    failed++;
+                } else if (!strcmp(m->phase, "Pending")) {
+                    queued++;
+                } else {
+                    running++;
+                }
+            }
+            char *line = xasprintf("drain %s: %d VM(s) left; migrations: %d "
+                                   "done, %d running, %d queued, %d failed",
+                                   name, left, done, running, queued, failed);
+            if (!last || strcmp(line, last)) {
+                printf(tty ? "\r\033[K%s" : "%s\n", line);
+                fflush(stdout);
+            }
+            free(last);
+            last = line;
+            if (!running && !queued) {
+                if (tty) {
+                    putchar('\n');
+                }
+                free(last);
+                if (failed || left) {
+                    fail("drain %s: %d migration(s) failed, %d VM(s) left",
+                         name, failed, left);
+                }
+                return;
+            }
+        }
+        ovsdb_idl_wait(idl);
+        poll_block();
+    }
+}
+
+static void
+cmd_node_drain(int argc, char *argv[])
+{
+    bool force = false, wait = false;
+    int j = 0;
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--force")) {
+            force = true;
+        } else if (!strcmp(argv[i], "--wait")) {
+            wait = true;
+        } else {
+            argv[j++] = argv[i];
+        }
+    }
+    if (j != 1) {
+        usage_error("node drain: want NODE [--force] [--wait]");
+    }
+    const char *name = argv[0];
+    db_connect();
+    set_schedulable(name, false);
+
+    struct sset uids = SSET_INITIALIZER(&uids);
+    struct svec blocking = SVEC_EMPTY_INITIALIZER;
+    for (;;) {
+        struct ovsdb_idl_txn *txn = ovsdb_idl_txn_create(idl);
+        ovsdb_idl_txn_add_comment(txn, "ovnmigctl: node drain %s", name);
+        sset_clear(&uids);
+        svec_clear(&blocking);
+        long long int now = time_wall_msec();
+        const struct omrec_vm *vm;
+        const struct omrec_migration *m;
+        OMREC_MIGRATION_FOR_EACH (m, idl) {
+            omrec_migration_verify_phase(m);
+        }
+        OMREC_VM_FOR_EACH (vm, idl) {
+            if (strcmp(vm->node, name)) {
+                continue;
+            }
+            if (strcmp(vm->eviction_strategy, "LiveMigrate")) {
+                char *who = xasprintf("%s/%s", vm->namespace_, vm->name);
+                svec_add_nocopy(&blocking, who);
+                if (force) {
+                    omrec_vm_delete(vm);
+                }
+                continue;
+            }
+            if ((m = active_migration_of(vm))) {
+                sset_add(&uids, m->uid);
+                continue;
+            }
+            struct uuid u;
+            uuid_generate(&u);
+            char uid[UUID_LEN + 1];
+            snprintf(uid, sizeof uid, UUID_FMT, UUID_ARGS(&u));
+            struct omrec_migration *row = omrec_migration_insert(txn);
+            omrec_migration_set_uid(row, uid);
+            omrec_migration_set_vm(row, vm->name);
+            omrec_migration_set_namespace_(row, vm->namespace_);
+            omrec_migration_set_source_node(row, name);
+            omrec_migration_set_phase(row, "Pending");
+            omrec_migration_set_mode(row, "PreCopy");
+            /* Distinct times keep the queue in the order listed. */
+            omrec_migration_set_requested(row, now + sset_count(&uids));
+            sset_add(&uids, uid);
+        }
+        if (!force && blocking.n) {
+            ovsdb_idl_txn_destroy(txn);
+            break;
+        }
+        if (db_commit(txn)) {
+            break;
+        }
+    }
+
+    svec_sort(&blocking);
+    if (!force && blocking.n) {
+        fprintf(stderr, "%s: node %s cordoned, but these VMs block the "
+                "drain (evictionStrategy is not LiveMigrate; --force stops "
+                "them):\n", program_name, name);
+        for (size_t i = 0; i < blocking.n; i++) {
+            fprintf(stderr, "  %s\n", blocking.names[i]);
+        }
+        exit(EXIT_FAIL);
+    }
+    for (size_t i = 0; i < blocking.n; i++) {
+        printf("stopped %s (not live-migratable by its evictionStrategy)\n",
+               blocking.names[i]);
+    }
+    printf("node %s cordoned; %"PRIuSIZE" migration(s)\n", name,
+           sset_count(&uids));
+    if (wait) {
+        drain_wait(name, &uids);
+    }
+    sset_destroy(&uids);
+    svec_destroy(&blocking);
+}
+
+static void
+cmd_node_uncordon(int argc, char *argv[])
+{
+    if (argc != 1) {
+        usage_error("node uncordon: want NODE");
+    }
+    db_connect();
+    set_schedulable(argv[0], true);
+    printf("node %s schedulable\n", argv[0]);
+}
+
 /* ------------------------------------------------------------ config */
 
 static void
@@ -1312,8 +1520,12 @@ main(int argc, char *argv[])
     } else if (!strcmp(cmd, "node")) {
         if (!strcmp(sub, "list")) {
             cmd_node_list(rest, args);
+        } else if (!strcmp(sub, "drain")) {
+            cmd_node_drain(rest, args);
+        } else if (!strcmp(sub, "uncordon")) {
+            cmd_node_uncordon(rest, args);
         } else {
-            usage_error("node: want list");
+            usage_error("node: want list, drain or uncordon");
         }
     } else if (!strcmp(cmd, "policy")) {
         cmd_policy(argc - optind - 1, argv + optind + 1);
