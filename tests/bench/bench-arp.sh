@@ -162,6 +162,9 @@ latency() {
     rate=$(g "$LOADGEN" --ports "$DIR/guests" --rate "$GOAL_RATE" --seconds 2 rate)
     printf '  trial %d %-9s %s | %s/s: lost=%s\n' "$t" "$peer" "${out#latency }" \
         "$GOAL_RATE" "$(field lost "$rate")"
+    # Losses in the load generator's own socket are its limit: say so.
+    grep -h '^loadgen:' <<<"$out
+$rate" | sed "s/^/  trial $t $peer: /"
     echo "$n $t $peer $(field wire_p50_us "$out") $(field wire_p99_us "$out")" \
          "$(field app_p50_us "$out") $(field app_p99_us "$out") $(field lost "$rate")" \
          >>"$DIR/results"
