@@ -125,11 +125,17 @@ struct mige {
     struct hmap migs;
     uint64_t next_cookie;
     struct mige_stats stats;
+    /* Metrics (mige_get_histograms(), mige_get_cluster_view()). */
+    struct mige_histograms hists;
+    struct mige_cluster_view view;
 };
 
 static void source_fail(struct mig *, int error, const char *format, ...)
     OVS_PRINTF_FORMAT(3, 4);
 static void set_step(struct mig *, enum step);
+static void observe_final(struct mig *);
+static void observe_snapshot(struct mige *, const struct cdb_snapshot *);
+static void hists_init(struct mige_histograms *);
 
 /* ------------------------------------------------------------ helpers */
 
@@ -475,6 +481,7 @@ write_final(struct mig *m)
         "TargetReady", "Running",
     };
     write_if(m, &w, ARRAY_SIZE(from), from);
+    observe_final(m);
     release_io(m);
     set_step(m, S_DONE);
 }
@@ -987,6 +994,7 @@ mige_create(const struct mige_options *opts)
     e->address = xstrdup(opts->migration_address ? opts->migration_address
                                                  : "");
     hmap_init(&e->migs);
+    hists_init(&e->hists);
     return e;
 }
 
@@ -1026,6 +1034,7 @@ mige_update(struct mige *e, const struct cdb_snapshot *snap,
     const char *me = e->cfg->node;
     const struct cdb_migration *r;
 
+    observe_snapshot(e, snap);
     HMAP_FOR_EACH (r, hmap_node, &snap->migrations) {
         bool source = !strcmp(r->source_node, me);
         bool target = !source && r->target_node
@@ -1176,4 +1185,93 @@ void
 mige_get_stats(const struct mige *e, struct mige_stats *stats)
 {
     *stats = e->stats;
+}
+
+/* ------------------------------------------------------------ metrics */
+
+/* Milliseconds.  QEMU's downtime-limit defaults to 300 ms; a migration
+ * of a small VM takes seconds, a large or busy one many minutes. */
+static const uint64_t downtime_bounds[] = {
+    10, 25, 50, 100, 200, 300, 500, 1000, 2500, 5000, 10000,
+};
+static const uint64_t duration_bounds[] = {
+    1000, 2500, 5000, 10000, 30000, 60000, 120000, 300000, 600000,
+    1800000, 3600000,
+};
+BUILD_ASSERT_DECL(ARRAY_SIZE(downtime_bounds) <= MIGE_HIST_MAX_BOUNDS);
+BUILD_ASSERT_DECL(ARRAY_SIZE(duration_bounds) <= MIGE_HIST_MAX_BOUNDS);
+
+static void
+hists_init(struct mige_histograms *h)
+{
+    memset(h, 0, sizeof *h);
+    h->downtime.bounds = downtime_bounds;
+    h->downtime.n_bounds = ARRAY_SIZE(downtime_bounds);
+    for (size_t i = 0; i < MIGE_N_OUTCOMES; i++) {
+        h->duration[i].bounds = duration_bounds;
+        h->duration[i].n_bounds = ARRAY_SIZE(duration_bounds);
+    }
+}
+
+/* write_final() wrote 'm''s end. */
+static void
+observe_final(struct mig *m)
+{
+    struct mige_histograms *h = &m->e->hists;
+    enum mige_outcome outcome = (!m->error ? MIGE_OUTCOME_SUCCEEDED
+                                 : m->error == -ECANCELED
+                                 ? MIGE_OUTCOME_CANCELLED
+                                 : MIGE_OUTCOME_FAILED);
+    if (outcome == MIGE_OUTCOME_SUCCEEDED && m->downtime_ms >= 0) {
+        mige_hist_observe(&h->downtime, m->downtime_ms);
+    }
+    /* The source wrote start_time with its own clock (source_claim()). */
+    int64_t start = m->rec ? m->rec->start_time : 0;
+    int64_t elapsed = time_wall_msec() - start;
+    if (start > 0 && elapsed >= 0) {
+        mige_hist_observe(&h->duration[outcome], elapsed);
+    }
+}
+
+static void
+observe_snapshot(struct mige *e, const struct cdb_snapshot *snap)
+{
+    struct mige_cluster_view *v = &e->view;
+    const struct cdb_migration *r;
+
+    memset(v, 0, sizeof *v);
+    v->valid = true;
+    HMAP_FOR_EACH (r, hmap_node, &snap->migrations) {
+        enum mig_phase ph;
+        if (mig_phase_from_name(r->phase, &ph) || ph >= MIGE_N_PHASES) {
+            v->unknown_phase++;
+            continue;
+        }
+        v->phases[ph]++;
+        if (mig_phase_is_active(ph)) {
+            v->active++;
+            v->outbound += !strcmp(r->source_node, e->cfg->node);
+        }
+    }
+
+    struct mig_config c;
+    char *error = NULL;
+    if (mig_config_from_smap(&c, &snap->live_migration, &error)) {
+        free(error);            /* resolve_config() logs it. */
+        mig_config_init(&c);
+    }
+    v->cluster_limit = c.parallel_per_cluster;
+    v->node_limit = c.parallel_outbound_per_node;
+}
+
+void
+mige_get_histograms(const struct mige *e, struct mige_histograms *h)
+{
+    *h = e->hists;
+}
+
+void
+mige_get_cluster_view(const struct mige *e, struct mige_cluster_view *v)
+{
+    *v = e->view;
 }

@@ -38,7 +38,9 @@
 #define OVNMIG_MIGRATION_H 1
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include "migrate/scheduler.h"
 
 struct cdb;
 struct cdb_snapshot;
@@ -96,5 +98,77 @@ bool mige_hook_done(struct mige *, const struct ovnhook_result *);
 void mige_list(const struct mige *, struct ds *, bool json);
 
 void mige_get_stats(const struct mige *, struct mige_stats *);
+
+/* ------------------------------------------------------------ metrics */
+
+/* A fixed-bucket histogram, in milliseconds: buckets[i] counts the values
+ * at most bounds[i] and above bounds[i - 1] (not cumulative); the last,
+ * buckets[n_bounds], those above every bound. */
+#define MIGE_HIST_MAX_BOUNDS 16
+struct mige_hist {
+    const uint64_t *bounds;     /* Ascending; static storage. */
+    size_t n_bounds;            /* At most MIGE_HIST_MAX_BOUNDS. */
+    uint64_t buckets[MIGE_HIST_MAX_BOUNDS + 1];
+    uint64_t count;
+    uint64_t sum;
+};
+
+static inline void
+mige_hist_observe(struct mige_hist *h, uint64_t value)
+{
+    size_t i = 0;
+    while (i < h->n_bounds && value > h->bounds[i]) {
+        i++;
+    }
+    h->buckets[i]++;
+    h->count++;
+    h->sum += value;
+}
+
+/* How a migration this node was the source of ended.  Disjoint: a
+ * cancelled one is not also "failed" here (unlike mige_stats). */
+enum mige_outcome {
+    MIGE_OUTCOME_SUCCEEDED,
+    MIGE_OUTCOME_FAILED,
+    MIGE_OUTCOME_CANCELLED,
+    MIGE_N_OUTCOMES
+};
+
+/* "succeeded", "failed", "cancelled". */
+static inline const char *
+mige_outcome_name(enum mige_outcome outcome)
+{
+    return (outcome == MIGE_OUTCOME_SUCCEEDED ? "succeeded"
+            : outcome == MIGE_OUTCOME_FAILED ? "failed"
+            : outcome == MIGE_OUTCOME_CANCELLED ? "cancelled"
+            : "unknown");
+}
+
+/* Every migration this node finished as the source, since it started. */
+struct mige_histograms {
+    /* QEMU's downtime (the guest's outage), of those that succeeded. */
+    struct mige_hist downtime;
+    /* From the slot's claim to the final state, by outcome; those that
+     * never claimed a slot are not counted. */
+    struct mige_hist duration[MIGE_N_OUTCOMES];
+};
+
+void mige_get_histograms(const struct mige *, struct mige_histograms *);
+
+#define MIGE_N_PHASES (MIG_PHASE_FAILED + 1)
+
+/* The cluster's Migration records as the engine's last snapshot showed
+ * them. */
+struct mige_cluster_view {
+    bool valid;                 /* False until the first snapshot. */
+    uint64_t phases[MIGE_N_PHASES];     /* Records, by enum mig_phase. */
+    uint64_t unknown_phase;     /* Records with a phase not known here. */
+    unsigned int active;        /* Holding a slot of the cluster... */
+    unsigned int cluster_limit; /* ...of parallelMigrationsPerCluster. */
+    unsigned int outbound;      /* Active ones from this node... */
+    unsigned int node_limit;    /* ...of parallelOutboundMigrationsPerNode. */
+};
+
+void mige_get_cluster_view(const struct mige *, struct mige_cluster_view *);
 
 #endif /* migration.h */
