@@ -59,6 +59,8 @@ daemon_ovnmigd_SOURCES = \
 	daemon/cluster-db.h \
 	daemon/control.c \
 	daemon/control.h \
+	daemon/metrics.c \
+	daemon/metrics.h \
 	daemon/migration.c \
 	daemon/migration.h \
 	daemon/vm-manager.c \
@@ -86,3 +88,16 @@ tests_test_flows_asan_LDADD = $(tests_test_flows_LDADD)
 # guest's view, OVN and the old node checked after each.
 LAB_TESTS += tests/lab/migrate-vm.sh
 EXTRA_DIST += tests/lab/migrate-lib.sh
+# Prometheus metrics (daemon/metrics.h): the exposition text, checked
+# against the format's rules, and the HTTP server on a loopback port.
+check_PROGRAMS += tests/test-metrics tests/test-metrics-asan
+UNIT_TESTS += tests/test-metrics tests/test-metrics-asan
+tests_test_metrics_SOURCES = tests/test-metrics.c daemon/metrics.c \
+	daemon/metrics.h
+tests_test_metrics_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(EVENT_CFLAGS)
+tests_test_metrics_LDADD = migrate/libmigrate.a arpproxy/libarpproxy.a \
+	dhcpd/libdhcpd.a lib/libovnmig.a $(CMOCKA_LIBS) $(EVENT_LIBS) $(OVS_LIBS) -lpthread
+tests_test_metrics_asan_SOURCES = $(tests_test_metrics_SOURCES)
+tests_test_metrics_asan_CFLAGS = $(tests_test_metrics_CFLAGS) $(SAN_CFLAGS)
+tests_test_metrics_asan_LDFLAGS = $(SAN_CFLAGS)
+tests_test_metrics_asan_LDADD = $(tests_test_metrics_LDADD)

@@ -27,6 +27,7 @@
 #include "daemon/cluster-db.h"
 #include "daemon/config.h"
 #include "daemon/control.h"
+#include "daemon/metrics.h"
 #include "daemon/migration.h"
 #include "daemon/vm-manager.h"
 #include "dhcpd/dhcp-io.h"
@@ -51,6 +52,7 @@ struct ovnmigd {
     struct vmm *vmm;
     struct mige *mige;
     struct ctl_server *ctl;
+    struct metrics_server *metrics;     /* NULL: no metrics-address. */
 };
 
 static char *config_file;
@@ -443,6 +445,24 @@ cmd_counters_show(struct ctl_request *req, int argc, const char *argv[],
     ds_destroy(&s);
 }
 
+/* The same counters for Prometheus (daemon/metrics.h). */
+static void
+collect_metrics(struct metrics_input *in, void *d_)
+{
+    struct ovnmigd *d = d_;
+    mige_get_stats(d->mige, &in->mige);
+    mige_get_histograms(d->mige, &in->hists);
+    mige_get_cluster_view(d->mige, &in->view);
+    vmm_get_stats(d->vmm, &in->vmm);
+    cdb_get_stats(d->cdb, &in->cdb);
+    ovnhook_get_stats(d->hooks, &in->ovn);
+    arpp_io_get_counters(d->arp, &in->arp, &in->arp_io);
+    in->arp_ports = arpp_io_n_ports(d->arp);
+    dhcp_io_get_counters(d->dhcp, &in->dhcp, &in->dhcp_io);
+    in->dhcp_ports = dhcp_io_n_ports(d->dhcp);
+    in->dhcp_bindings = dhcp_io_n_bindings(d->dhcp);
+}
+
 static void
 cmd_exit(struct ctl_request *req, int argc OVS_UNUSED,
          const char *argv[] OVS_UNUSED, void *d_)
@@ -578,6 +598,14 @@ main(int argc, char *argv[])
     ctl_command_register(d.ctl, "exit", "", 0, 0, cmd_exit, &d);
     ctl_command_register(d.ctl, "version", "", 0, 0, cmd_version, &d);
 
+    if (d.cfg.metrics_address) {
+        error = metrics_server_create(d.base, d.cfg.metrics_address,
+                                      collect_metrics, &d, &d.metrics);
+        if (error) {
+            ovs_fatal(-error, "metrics address %s", d.cfg.metrics_address);
+        }
+    }
+
     struct event *hook_ev = event_new(d.base, ovnhook_get_fd(d.hooks),
                                       EV_READ | EV_PERSIST, on_hook_fd, &d);
     struct event *cdb_ev = event_new(d.base, cdb_get_fd(d.cdb),
@@ -606,6 +634,7 @@ main(int argc, char *argv[])
     event_free(tick_ev);
     event_free(term_ev);
     event_free(int_ev);
+    metrics_server_destroy(d.metrics);
     ctl_server_destroy(d.ctl);
     mige_destroy(d.mige);
     vmm_destroy(d.vmm);
