@@ -151,6 +151,33 @@ read -r c_offer c_ack c_reply <<<"$(python3 -c 'import json,sys; c=json.load(sys
 print(c["dhcp"].get("tx-offer",0), c["dhcp"].get("tx-ack",0), c["arp"]["reply"])' <<<"$counters")"
 assert_eq "ovnmigd counted one offer, one ACK, two ARP replies" "1 1 2" "$c_offer $c_ack $c_reply"
 
+# The same counters as Prometheus text, on hv1's loopback (daemon/metrics.h).
+metrics_addr=$(sed -n 's/^metrics-address = //p' "$D/hv1/ovnmigd.conf")
+[ -n "$metrics_addr" ] || fail "no metrics-address in hv1's ovnmigd.conf"
+http_get() {    # http_get METHOD PATH: the whole reply from hv1's ovnmigd
+    # shellcheck disable=SC2016
+    nsenter --net="/run/netns/$P-hv1" timeout 10 bash -c '
+        exec 3<>"/dev/tcp/${1%:*}/${1##*:}" || exit 1
+        printf "%s %s HTTP/1.0\r\n\r\n" "$2" "$3" >&3
+        tr -d "\r" <&3' http_get "$metrics_addr" "$1" "$2"
+}
+metric() {      # metric TEXT SAMPLE: the value of SAMPLE (name{labels})
+    awk -v s="$2" '$1 == s { print $2 }' <<<"$1"
+}
+m=$(http_get GET /metrics)
+assert_match "metrics: 200, Prometheus text" "^HTTP/1.[01] 200" "$m"
+assert_match "metrics: its content type" "^Content-Type: text/plain; version=0.0.4" "$m"
+assert_match "metrics: HELP and TYPE lines" "^# TYPE ovnmigd_dhcp_events_total counter$" "$m"
+assert_eq "metrics: the ACKs, offers and ARP replies counters/show counts" \
+    "$c_ack $c_offer $c_reply" \
+    "$(metric "$m" 'ovnmigd_dhcp_events_total{event="tx-ack"}') $(metric "$m" 'ovnmigd_dhcp_events_total{event="tx-offer"}') $(metric "$m" 'ovnmigd_arp_verdicts_total{verdict="reply"}')"
+assert_eq "metrics: one VM port served by ARP and DHCP" "1 1" \
+    "$(metric "$m" 'ovnmigd_ports{service="arp"}') $(metric "$m" 'ovnmigd_ports{service="dhcp"}')"
+assert_eq "metrics: the cluster DB connected, no migration slot used" "1 0 5" \
+    "$(metric "$m" ovnmigd_cluster_db_connected) $(metric "$m" 'ovnmigd_migration_slots_used{scope="cluster"}') $(metric "$m" 'ovnmigd_migration_slots_limit{scope="cluster"}')"
+assert_match "metrics: 404 elsewhere" "^HTTP/1.[01] 404" "$(http_get GET /)"
+assert_match "metrics: 405 for POST" "^HTTP/1.[01] 405" "$(http_get POST /metrics)"
+
 # The ACL: the guest's DHCP and gateway ARP stay inside OVN, its other
 # broadcasts do not.  The ARP for 10.100.0.99 (nobody's) floods the switch
 # and shows that each capture sees what reaches its pod.
@@ -302,6 +329,8 @@ done
 read -r started adopted plumb_err committed <<<"$(python3 -c 'import json,sys; c=json.load(sys.stdin)
 print(c["vms"]["qemu-started"], c["vms"]["qemu-adopted"], c["vms"]["plumbing-errors"], c["ovn"]["txn-committed"])' <<<"$c")"
 assert_eq "after restart: QEMU adopted, none started, no OVN write" "0 1 0 0" "$started $adopted $plumb_err $committed"
+assert_eq "after restart: metrics served again, with the adoption" "1" \
+    "$(metric "$(http_get GET /metrics)" ovnmigd_qemu_adopted_total)"
 assert_eq "same QEMU" "$qemu_pid" "$(cat "$D/hv1/ovnmigd/vms/vm1.team-a/qemu.pid")"
 assert_eq "same LSP" "$lsp_uuid" "$(ovn-nbctl get Logical_Switch_Port vm1.team-a _uuid)"
 assert_eq "same pod namespace" "$netns_ino" "$(stat -L -c %i "/run/netns/$P-hv1-vm1.team-a")"
