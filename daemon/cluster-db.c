@@ -400,6 +400,11 @@ copy_cluster(const struct thread_state *st, struct cdb_snapshot *snap)
         m->start_time = optional_int(mr->start_time, mr->n_start_time);
         m->end_time = optional_int(mr->end_time, mr->n_end_time);
         m->completed = mr->completed;
+        for (size_t i = 0; i < mr->n_progress; i++) {
+            if (!strcmp(mr->key_progress[i], "total")) {
+                m->ram_total = mr->value_progress[i];
+            }
+        }
         m->failed = mr->failed;
         smap_clone(&m->external_ids, &mr->external_ids);
         hmap_insert(&snap->migrations, &m->hmap_node, hash_string(m->uid, 0));
@@ -416,6 +421,9 @@ copy_cluster(const struct thread_state *st, struct cdb_snapshot *snap)
         n->memory = nr->memory;
         n->memory_used = smap_get_ullong(&nr->external_ids,
                                          CDB_NODE_MEMORY_USED, 0);
+        n->memory_seen = smap_get(&nr->external_ids, CDB_NODE_MEMORY_SEEN)
+            ? smap_get_ullong(&nr->external_ids, CDB_NODE_MEMORY_SEEN, 0)
+            : INT64_MAX;
         n->schedulable = nr->schedulable;
         hmap_insert(&snap->nodes, &n->hmap_node, hash_string(n->name, 0));
     }
@@ -585,6 +593,26 @@ write_node(struct thread_state *st, struct ovsdb_idl_txn *txn, bool beat)
         snprintf(text, sizeof text, "%lld", used);
         omrec_node_update_external_ids_setkey(mine, CDB_NODE_MEMORY_USED,
                                               text);
+        wrote = true;
+    }
+    /* The VM row's move and its migration's Succeeded come in one
+     * transaction: the migrations this replica has seen end are in 'used'
+     * (cluster-db.h, CDB_NODE_MEMORY_SEEN). */
+    long long int seen = 0;
+    const struct omrec_migration *mr;
+    OMREC_MIGRATION_FOR_EACH (mr, st->idl) {
+        if (mr->target_node && !strcmp(mr->target_node, cdb->node)
+            && !strcmp(mr->phase, "Succeeded") && mr->n_end_time) {
+            seen = MAX(seen, mr->end_time[0]);
+        }
+    }
+    char seen_text[32];
+    snprintf(seen_text, sizeof seen_text, "%lld", seen);
+    const char *old_seen = smap_get(&mine->external_ids,
+                                    CDB_NODE_MEMORY_SEEN);
+    if (!old_seen || strcmp(old_seen, seen_text)) {
+        omrec_node_update_external_ids_setkey(mine, CDB_NODE_MEMORY_SEEN,
+                                              seen_text);
         wrote = true;
     }
     if (beat) {

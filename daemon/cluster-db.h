@@ -61,6 +61,8 @@ struct cdb_migration {
     char *policy;
     int64_t requested, start_time, end_time;    /* ms since the epoch */
     bool completed, failed;
+    int64_t ram_total;          /* progress "total": the guest RAM QEMU
+                                 * moves, bytes; 0 before it reported. */
     struct smap external_ids;   /* The settings the source resolved. */
 };
 
@@ -71,11 +73,23 @@ struct cdb_node {
     int64_t heartbeat;          /* ms since the epoch */
     int64_t memory;             /* bytes */
     int64_t memory_used;        /* bytes its VMs take */
+    int64_t memory_seen;        /* The end_time of the last migration into
+                                 * the node that 'memory_used' counts;
+                                 * INT64_MAX if the node does not say. */
     bool schedulable;
 };
 
-/* Node.external_ids key: the memory this node's VMs take, in bytes. */
+/* Node.external_ids keys: the memory this node's VMs take, in bytes, and
+ * the end_time of the last Succeeded migration into the node it counts.
+ * The node publishes them some time after the migration's source moved
+ * the VM's row; until then, whoever schedules counts a Succeeded migration
+ * into the node that ended later than CDB_NODE_MEMORY_SEEN itself, so
+ * that two migrations in a row do not both see the node as empty.  (Both
+ * are sources' clocks: a source whose clock lags another's may miss the
+ * correction, but a migration is never counted twice for long, since its
+ * own end_time soon is among those the node has seen.) */
 #define CDB_NODE_MEMORY_USED "ovnmig-memory-used"
+#define CDB_NODE_MEMORY_SEEN "ovnmig-memory-seen"
 
 /* A copy of one Migration_Policy row, ready for mig_policy_select(). */
 struct cdb_policy {

@@ -950,6 +950,26 @@ schedule(struct mige *e, const struct cdb_snapshot *snap)
             .memory_used = node->memory_used > 0 ? node->memory_used : 0,
         };
     }
+    /* A VM that just moved to a node that has not counted it yet (see
+     * CDB_NODE_MEMORY_SEEN) still takes its room there. */
+    HMAP_FOR_EACH (r, hmap_node, &snap->migrations) {
+        if (strcmp(r->phase, "Succeeded") || !r->target_node) {
+            continue;
+        }
+        const struct cdb_node *dst = cdb_snapshot_find_node(snap,
+                                                            r->target_node);
+        if (!dst || r->end_time <= dst->memory_seen) {
+            continue;
+        }
+        const struct cdb_vm *vm = cdb_snapshot_find(snap, r->vm,
+                                                    r->namespace);
+        int64_t memory = vm && vm->memory > 0 ? vm->memory : r->ram_total;
+        for (size_t j = 0; j < i; j++) {
+            if (nodes[j].name == dst->name && memory > 0) {
+                nodes[j].memory_used += memory;
+            }
+        }
+    }
 
     struct mig_config c;
     char *error = NULL;
