@@ -512,6 +512,30 @@ ask_node(const char *command, int argc, char *argv[], char **whyp)
     return result;
 }
 
+/* Appends to 'why' which MigrationPolicy applies to 'vm' and why (as the
+ * source will resolve it when it migrates the VM).  Returns the policy's
+ * name (valid until the next ovsdb_idl_run()), or NULL. */
+static const char *
+vm_policy(const struct omrec_vm *vm, struct ds *why)
+{
+    static const struct smap no_labels = SMAP_INITIALIZER(&no_labels);
+    const struct smap *ns_labels = &no_labels;
+    const struct omrec_namespace *ns;
+    OMREC_NAMESPACE_FOR_EACH (ns, idl) {
+        if (!strcmp(ns->name, vm->namespace_)) {
+            ns_labels = &ns->labels;
+            break;
+        }
+    }
+    struct mig_policy *policies;
+    size_t n = load_policies(&policies);
+    const struct mig_policy *p = mig_policy_select(policies, n, ns_labels,
+                                                   &vm->labels, why);
+    const char *name = p ? p->name : NULL;
+    free(policies);
+    return name;
+}
+
 static void
 cmd_vm_show(int argc, char *argv[])
 {
@@ -535,9 +559,15 @@ cmd_vm_show(int argc, char *argv[])
         why = xasprintf("%s: %s", ctl_socket, ovs_strerror(errno));
     }
 
+    struct ds policy_why = DS_EMPTY_INITIALIZER;
+    const char *policy = vm_policy(vm, &policy_why);
+
     if (json_output) {
         struct json *o = json_object_create();
         json_object_put(o, "vm", vm_to_json(vm));
+        json_object_put(o, "policy", policy ? json_string_create(policy)
+                                            : json_null_create());
+        json_object_put_string(o, "policyReason", ds_cstr(&policy_why));
         struct json *nv = node_view ? json_from_string(node_view) : NULL;
         if (nv && nv->type == JSON_STRING) {     /* A parse error. */
             json_destroy(nv);
@@ -568,7 +598,8 @@ cmd_vm_show(int argc, char *argv[])
         SMAP_FOR_EACH (node, &vm->annotations) {
             printf(" %s=%s", node->key, node->value);
         }
-        printf("\n  status:\n");
+        printf("\n  migration policy: %s\n", ds_cstr(&policy_why));
+        printf("  status:\n");
         const struct smap_node **sorted = smap_sort(&vm->status);
         for (size_t i = 0; i < smap_count(&vm->status); i++) {
             printf("    %s: %s\n", sorted[i]->key, sorted[i]->value);
@@ -580,6 +611,7 @@ cmd_vm_show(int argc, char *argv[])
             printf("node %s: not asked (%s)\n", vm->node, why);
         }
     }
+    ds_destroy(&policy_why);
     free(node_view);
     free(why);
 }
