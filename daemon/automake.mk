@@ -87,6 +87,9 @@ tests_test_flows_asan_LDADD = $(tests_test_flows_LDADD)
 # Live migration between ovnmigds in the lab: four moves with pings, the
 # guest's view, OVN and the old node checked after each.
 LAB_TESTS += tests/lab/migrate-vm.sh
+# Limits, node drain and policies with four guests in a 3-node lab.
+LAB_TESTS += tests/lab/drain-limits.sh
+EXTRA_DIST += tests/lab/drain-lib.sh
 EXTRA_DIST += tests/lab/migrate-lib.sh
 # Prometheus metrics (daemon/metrics.h): the exposition text, checked
 # against the format's rules, and the HTTP server on a loopback port.
