@@ -84,11 +84,17 @@ tests_test_scheduler_asan_LDADD = $(tests_test_scheduler_LDADD)
 
 # make bench-drain: a simulated drain of 200 VMs through the real
 # scheduler and monitor, against the bound total memory / (per-node
-# outbound limit x bandwidth per migration).
+# outbound limit x bandwidth per migration); then, as root, a real drain
+# of 4 small guests in the lab (tests/bench/drain-lab.sh), its figures
+# printed next to the simulation's.
 noinst_PROGRAMS += tests/bench/drain-sim
 tests_bench_drain_sim_SOURCES = tests/bench/drain-sim.c migrate/scheduler.c \
 	migrate/monitor.c migrate/policy.c lib/quantity.c
 tests_bench_drain_sim_LDADD = $(OVS_LIBS) -lm
 BENCHES += bench-drain
-bench-drain: tests/bench/drain-sim
-	@tests/bench/drain-sim
+EXTRA_DIST += tests/bench/drain-lab.sh
+bench-drain: tests/bench/drain-sim daemon/ovnmigd utilities/ovnmigctl
+	@out=$$(mktemp) && tests/bench/drain-sim >"$$out" && cat "$$out" && \
+	  echo && top_srcdir=$(abs_top_srcdir) top_builddir=$(abs_top_builddir) \
+	  DRAIN_SIM_OUT="$$out" $(SHELL) $(top_srcdir)/tests/bench/drain-lab.sh; \
+	  rc=$$?; rm -f "$$out"; exit $$rc
