@@ -260,6 +260,7 @@ cdb_snapshot_destroy(struct cdb_snapshot *snap)
     }
     shash_destroy(&snap->namespace_labels);
     smap_destroy(&snap->live_migration);
+    smap_destroy(&snap->config_ids);
     free(snap);
 }
 
@@ -483,8 +484,10 @@ copy_cluster(const struct thread_state *st, struct cdb_snapshot *snap)
     const struct omrec_config *cr = omrec_config_first(st->idl);
     if (cr) {
         smap_clone(&snap->live_migration, &cr->live_migration);
+        smap_clone(&snap->config_ids, &cr->external_ids);
     } else {
         smap_init(&snap->live_migration);
+        smap_init(&snap->config_ids);
     }
 }
 

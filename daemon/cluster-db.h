@@ -102,8 +102,9 @@ struct cdb_policy {
  *   - its own VMs and those of migrations that target it, keyed by the
  *     hash of "<name>.<namespace>" (cdb_vm_hash()): a VM's 'node' says
  *     which it is;
- *   - every migration, node and policy, the namespaces' labels and the
- *     cluster's liveMigrationConfig. */
+ *   - every migration, node and policy, the namespaces' labels, the
+ *     cluster's liveMigrationConfig and its Config row's external_ids
+ *     (knobs that are not KubeVirt's, e.g. ovnmig-cutover). */
 struct cdb_snapshot {
     struct hmap vms;
     struct hmap migrations;     /* By hash_string(uid, 0). */
@@ -112,6 +113,7 @@ struct cdb_snapshot {
     size_t n_policies;
     struct shash namespace_labels;      /* name -> struct smap * */
     struct smap live_migration;
+    struct smap config_ids;     /* Config's external_ids. */
     /* True once the snapshot reflects the server's contents (connected,
      * condition acknowledged): only then may the caller conclude that a
      * VM it runs is gone from the database. */
