@@ -104,3 +104,19 @@ tests_test_metrics_asan_SOURCES = $(tests_test_metrics_SOURCES)
 tests_test_metrics_asan_CFLAGS = $(tests_test_metrics_CFLAGS) $(SAN_CFLAGS)
 tests_test_metrics_asan_LDFLAGS = $(SAN_CFLAGS)
 tests_test_metrics_asan_LDADD = $(tests_test_metrics_LDADD)
+# make bench-migrate: the outage a migrating guest sees with ovnmig's
+# multi-chassis cutover against the naive one (ovnmigd's benchmark knob),
+# next to QEMU's pause; the engine's total time against a bare
+# QEMU-to-QEMU migration of the same guest (tests/bench/bare-migrate); a
+# timeline of one migration (SVG).  Root; about 10 minutes.
+noinst_PROGRAMS += tests/bench/bare-migrate
+tests_bench_bare_migrate_SOURCES = tests/bench/bare-migrate.c
+tests_bench_bare_migrate_CFLAGS = $(AM_CFLAGS) $(EVENT_CFLAGS)
+tests_bench_bare_migrate_LDADD = migrate/libmigrate.a lib/libovnmig.a $(EVENT_LIBS) \
+	$(OVS_LIBS)
+EXTRA_DIST += tests/bench/bench-migrate.sh tests/bench/migrate-gaps.py \
+	tests/bench/migrate-timeline.py
+BENCHES += bench-migrate
+bench-migrate: daemon/ovnmigd utilities/ovnmigctl tests/bench/bare-migrate guest
+	@top_srcdir=$(abs_top_srcdir) top_builddir=$(abs_top_builddir) \
+	  $(SHELL) $(top_srcdir)/tests/bench/bench-migrate.sh

@@ -1,0 +1,381 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * bare-migrate -- the peer of "make bench-migrate" for total migration
+ * time: the same guest, started with the same QEMU command line as
+ * ovnmigd's (qvm_build_argv()), migrated QEMU to QEMU over the same
+ * migration network with the same driver and parameters (migrate/driver.h:
+ * TLS, max-bandwidth, downtime-limit, announce), back and forth between two
+ * network namespaces -- and nothing else: no cluster database, no OVN, no
+ * plumbing.  What ovnmigd adds on top of this is the engine's overhead.
+ *
+ * QEMU here lives in the node's namespace and opens the stream itself
+ * ("tcp:ADDR:PORT"); its NIC is a tap of its own, connected to nothing.
+ *
+ *   bare-migrate --dir DIR --kernel K --initrd I --append A --mac M
+ *                --memory BYTES --tap NAME --runs N [--dirty COMMAND]
+ *                [--downtime-limit MS] [--auto-converge]
+ *                --side NETNS,ADDR,NAME,TLS-DIR --side NETNS,ADDR,NAME,TLS-DIR
+ *
+ * Prints one line per migration:
+ *   bare run=N from=A to=B target_start_ms=.. migrate_ms=.. total_ms=..
+ *        qemu_total_ms=.. downtime_ms=..
+ * where migrate_ms runs from "migrate" to QEMU's "completed", total_ms
+ * also counts starting and preparing the target, and the qemu_ figures are
+ * query-migrate's.  Exit status 0 if every run completed and the guest
+ * answered on its console afterwards with no kernel error.  Needs root.
+ */
+#define _GNU_SOURCE
+#include <config.h>
+
+#include <errno.h>
+#include <event2/event.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "migrate/driver.h"
+#include "migrate/monitor.h"
+#include "migrate/policy.h"
+#include "migrate/qemu-vm.h"
+#include "migrate/qmp.h"
+#include "openvswitch/json.h"
+#include "openvswitch/shash.h"
+#include "openvswitch/vlog.h"
+#include "timeval.h"
+#include "util.h"
+
+#define MIGRATION_PORT 49152
+
+struct side {
+    char *netns, *addr, *name, *tls_dir;
+    char run_dir[512];
+    struct qvm_spec spec;
+    struct qmp *qmp;
+};
+
+static struct event_base *base;
+static struct side sides[2];
+
+static void OVS_PRINTF_FORMAT(1, 2) OVS_NO_RETURN
+die(const char *format, ...)
+{
+    va_list args;
+    va_start(args, format);
+    fputs("bare-migrate: ", stderr);
+    vfprintf(stderr, format, args);
+    fputc('\n', stderr);
+    va_end(args);
+    exit(1);
+}
+
+/* True if 'path' (a console log: it may hold NULs) contains 'needle'. */
+static bool
+log_contains(const char *path, const char *needle)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        return false;
+    }
+    static char buf[1 << 20];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    for (size_t i = 0; i < n; i += strlen(buf + i) + 1) {
+        if (strstr(buf + i, needle)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool
+wait_log(const struct side *s, const char *needle, int seconds)
+{
+    char *path = qvm_console_path(&s->spec);
+    bool found = false;
+    for (int i = 0; i < seconds * 20 && !found; i++) {
+        found = log_contains(path, needle);
+        if (!found) {
+            usleep(50000);
+        }
+    }
+    free(path);
+    return found;
+}
+
+static void
+console_type(const struct side *s, const char *line)
+{
+    struct sockaddr_un sun = { .sun_family = AF_UNIX };
+    int n = snprintf(sun.sun_path, sizeof sun.sun_path, "%s/console.sock",
+                     s->run_dir);
+    if (n >= (int) sizeof sun.sun_path) {
+        die("%s: console socket path too long", s->run_dir);
+    }
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0 || connect(fd, (struct sockaddr *) &sun, sizeof sun)) {
+        die("%s: console: %s", s->run_dir, ovs_strerror(errno));
+    }
+    char *text = xasprintf("%s\n", line);
+    if (write(fd, text, strlen(text)) != (ssize_t) strlen(text)) {
+        die("%s: console write failed", s->run_dir);
+    }
+    free(text);
+    usleep(200000);             /* Let QEMU take it before the hang-up. */
+    close(fd);
+}
+
+static void
+start_qemu(struct side *s, bool incoming)
+{
+    char path[600];
+    snprintf(path, sizeof path, "/run/netns/%s", s->netns);
+    int ns = open(path, O_RDONLY | O_CLOEXEC);
+    if (ns < 0) {
+        die("%s: %s", path, ovs_strerror(errno));
+    }
+    /* A fresh console log each time: the checks read this run's only. */
+    char *log = qvm_console_path(&s->spec);
+    unlink(log);
+    free(log);
+    s->spec.incoming = incoming;
+    pid_t pid;
+    int error = qvm_start(&s->spec, ns, &pid);
+    close(ns);
+    if (error) {
+        die("QEMU in %s: %s (see %s/qemu.err)", s->netns,
+            ovs_strerror(-error), s->run_dir);
+    }
+    char *qmp = qvm_qmp_path(&s->spec);
+    error = qmp_connect(base, qmp, NULL, &s->qmp);
+    free(qmp);
+    if (error) {
+        die("QMP in %s: %s", s->run_dir, ovs_strerror(-error));
+    }
+}
+
+static void
+stop_qemu(struct side *s)
+{
+    qmp_destroy(s->qmp);
+    s->qmp = NULL;
+    qvm_stop(&s->spec, 3000);
+}
+
+struct outcome {
+    bool done;
+    int error;
+    char message[256];
+    long long int at;
+};
+
+static void
+on_done(void *o_, int error, const char *message)
+{
+    struct outcome *o = o_;
+    o->done = true;
+    o->error = error;
+    o->at = time_msec();
+    snprintf(o->message, sizeof o->message, "%s", message ? message : "");
+}
+
+static void
+run_until(struct outcome *o, int seconds)
+{
+    long long int deadline = time_msec() + seconds * 1000LL;
+    while (!o->done && time_msec() < deadline) {
+        event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
+        usleep(1000);
+    }
+}
+
+static int64_t
+result_int(const struct json *result, const char *name)
+{
+    const struct json *v = result && result->type == JSON_OBJECT
+                           ? shash_find_data(json_object(result), name)
+                           : NULL;
+    return v && v->type == JSON_INTEGER ? json_integer(v) : -1;
+}
+
+/* Parses "NETNS,ADDR,NAME[,TLS-DIR]". */
+static void
+parse_side(struct side *s, const char *arg)
+{
+    char *copy = xstrdup(arg), *save = NULL;
+    s->netns = strtok_r(copy, ",", &save);
+    s->addr = strtok_r(NULL, ",", &save);
+    s->name = strtok_r(NULL, ",", &save);
+    s->tls_dir = strtok_r(NULL, ",", &save);
+    if (!s->name) {
+        die("--side %s: want NETNS,ADDR,NAME[,TLS-DIR]", arg);
+    }
+}
+
+int
+main(int argc, char *argv[])
+{
+    const char *dir = NULL, *dirty = NULL;
+    struct qvm_spec spec = { .cpus = 1 };
+    int runs = 10, n_sides = 0;
+    struct mig_config config;
+    mig_config_init(&config);   /* The cluster's defaults, as ovnmigd's. */
+
+    set_program_name(argv[0]);
+    vlog_set_levels(NULL, VLF_ANY_DESTINATION, VLL_WARN);
+    signal(SIGPIPE, SIG_IGN);
+    static const struct option options[] = {
+        {"dir", required_argument, NULL, 'd'},
+        {"kernel", required_argument, NULL, 'k'},
+        {"initrd", required_argument, NULL, 'i'},
+        {"append", required_argument, NULL, 'a'},
+        {"mac", required_argument, NULL, 'm'},
+        {"memory", required_argument, NULL, 'M'},
+        {"cpus", required_argument, NULL, 'c'},
+        {"tap", required_argument, NULL, 't'},
+        {"runs", required_argument, NULL, 'r'},
+        {"dirty", required_argument, NULL, 'D'},
+        {"side", required_argument, NULL, 's'},
+        {"downtime-limit", required_argument, NULL, 'L'},
+        {"auto-converge", no_argument, NULL, 'A'},
+        {NULL, 0, NULL, 0},
+    };
+    for (int c; (c = getopt_long(argc, argv, "", options, NULL)) != -1;) {
+        switch (c) {
+        case 'd': dir = optarg; break;
+        case 'k': spec.kernel = optarg; break;
+        case 'i': spec.initrd = optarg; break;
+        case 'a': spec.append = optarg; break;
+        case 'm': spec.mac = optarg; break;
+        case 'M': spec.memory = strtoull(optarg, NULL, 10); break;
+        case 'c': spec.cpus = atoi(optarg); break;
+        case 't': spec.tap = optarg; break;
+        case 'r': runs = atoi(optarg); break;
+        case 'D': dirty = optarg; break;
+        case 'L': config.downtime_limit_ms = atoi(optarg); break;
+        case 'A': config.allow_auto_converge = true; break;
+        case 's':
+            if (n_sides >= 2) {
+                die("two --side only");
+            }
+            parse_side(&sides[n_sides++], optarg);
+            break;
+        default:
+            exit(2);
+        }
+    }
+    if (!dir || n_sides != 2 || runs < 1) {
+        die("want --dir, two --side and --runs >= 1 (see the source)");
+    }
+
+    base = event_base_new();
+    for (int i = 0; i < 2; i++) {
+        struct side *s = &sides[i];
+        snprintf(s->run_dir, sizeof s->run_dir, "%s/%s", dir, s->name);
+        s->spec = spec;
+        s->spec.name = s->name;
+        s->spec.run_dir = s->run_dir;
+    }
+
+    struct side *src = &sides[0];
+    start_qemu(src, false);
+    if (!wait_log(src, "OVNMIG-BOOTED", 120)) {
+        die("the guest did not boot (see %s/console.log)", src->run_dir);
+    }
+    console_type(src, "echo BARE-SHELL-$((6*7))");
+    if (!wait_log(src, "BARE-SHELL-42", 60)) {
+        die("the guest's shell does not answer");
+    }
+    if (dirty) {
+        console_type(src, dirty);
+        sleep(3);
+    }
+
+    int failures = 0;
+    for (int run = 1; run <= runs; run++) {
+        struct side *dst = &sides[run % 2];
+        src = &sides[(run + 1) % 2];
+        long long int t0 = time_msec();
+        start_qemu(dst, true);
+
+        char uri[300];
+        snprintf(uri, sizeof uri, "tcp:%s:%d", dst->addr, MIGRATION_PORT);
+        struct mig_params p;
+        mig_params_from_config(&p, &config, uri);
+        p.tls_dir = dst->tls_dir;
+        struct outcome listening = { .done = false };
+        int error = mig_target_prepare(dst->qmp, &p, on_done, &listening);
+        if (!error) {
+            run_until(&listening, 30);
+            error = listening.done ? listening.error : -ETIMEDOUT;
+        }
+        if (error) {
+            die("run %d: target: %s", run, listening.message);
+        }
+        long long int t_ready = time_msec();
+
+        p.tls_dir = src->tls_dir;
+        p.tls_hostname = dst->name;
+        struct mig_monitor monitor;
+        mig_monitor_init(&monitor, &config, spec.memory, 0, time_msec());
+        struct outcome o = { .done = false };
+        struct mig_source *ms;
+        long long int t_migrate = time_msec();
+        error = mig_source_start(base, src->qmp, &p, &monitor, on_done, &o,
+                                 &ms);
+        if (error) {
+            die("run %d: migrate: %s", run, ovs_strerror(-error));
+        }
+        run_until(&o, 600);
+        mig_source_destroy(ms);
+        if (!o.done || o.error) {
+            die("run %d: %s", run, o.done ? o.message : "no end in 600 s");
+        }
+
+        struct json *result = NULL;
+        qmp_execute_sync(base, src->qmp, "query-migrate", NULL, 5000,
+                         &result, NULL);
+        int64_t qemu_total = result_int(result, "total-time");
+        int64_t downtime = result_int(result, "downtime");
+        json_destroy(result);
+
+        printf("bare run=%d from=%s to=%s target_start_ms=%lld "
+               "migrate_ms=%lld total_ms=%lld qemu_total_ms=%"PRId64" "
+               "downtime_ms=%"PRId64"\n", run, src->name, dst->name,
+               t_ready - t0, o.at - t_migrate, o.at - t0, qemu_total,
+               downtime);
+        fflush(stdout);
+        stop_qemu(src);
+
+        /* The guest must run on, whole (design.md §6). */
+        char *probe = xasprintf("echo BARE-OK-%d-$((%d*2))", run, run);
+        char *want = xasprintf("BARE-OK-%d-%d", run, run * 2);
+        console_type(dst, probe);
+        bool alive = wait_log(dst, want, 30);
+        char *log = qvm_console_path(&dst->spec);
+        bool clean = !log_contains(log, "BUG:") && !log_contains(log, "Oops")
+                     && !log_contains(log, "Kernel panic");
+        free(log);
+        free(probe);
+        free(want);
+        if (!alive || !clean) {
+            fprintf(stderr, "bare-migrate: run %d: the guest %s (see "
+                    "%s/console.log)\n", run, alive ? "logged a kernel error"
+                    : "does not answer", dst->run_dir);
+            failures++;
+            break;
+        }
+    }
+    for (int i = 0; i < 2; i++) {
+        stop_qemu(&sides[i]);
+    }
+    event_base_free(base);
+    return failures ? 1 : 0;
+}
