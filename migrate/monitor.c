@@ -32,8 +32,46 @@ mig_monitor_init(struct mig_monitor *m, const struct mig_config *config,
     m->completion_timeout_ms = mig_completion_timeout(
         config->completion_timeout_per_gib, memory, disks) * 1000LL;
     m->allow_post_copy = config->allow_post_copy;
-    m->lowest_remaining = UINT64_MAX;
+    m->pass = UINT64_MAX;
+    m->best_dirty_set = UINT64_MAX;
     m->last_progress_ms = start_ms;
+}
+
+/* The dirty set pass 's' began with: what it still has to send, plus what
+ * it already sent since the previous sample, which first finished the
+ * previous pass ('prev->remaining'). */
+static uint64_t
+pass_dirty_set(const struct mig_sample *prev, const struct mig_sample *s)
+{
+    if (!prev->now_ms || s->transferred < prev->transferred) {
+        return s->remaining;
+    }
+    uint64_t sent = s->transferred - prev->transferred;
+    return s->remaining + (sent > prev->remaining ? sent - prev->remaining
+                                                  : 0);
+}
+
+/* Whether 's' shows progress (see monitor.h). */
+static bool
+made_progress(struct mig_monitor *m, const struct mig_sample *s)
+{
+    if (s->iterations != m->pass) {
+        uint64_t set = pass_dirty_set(&m->last, s);
+        m->pass = s->iterations;
+        m->pass_lowest = s->remaining;
+        m->pass_shrinks = m->best_dirty_set == UINT64_MAX
+                          || set < m->best_dirty_set
+                                   - m->best_dirty_set / 16;
+        if (m->pass_shrinks) {
+            m->best_dirty_set = set;
+        }
+        return m->pass_shrinks;
+    }
+    if (s->remaining < m->pass_lowest) {
+        m->pass_lowest = s->remaining;
+        return m->pass_shrinks;
+    }
+    return false;
 }
 
 enum mig_verdict
@@ -44,12 +82,10 @@ mig_monitor_sample(struct mig_monitor *m, const struct mig_sample *s)
         m->throughput = (s->transferred - m->last.transferred) * 1000
                         / (s->now_ms - m->last.now_ms);
     }
-    m->last = *s;
-
-    if (s->remaining < m->lowest_remaining) {
-        m->lowest_remaining = s->remaining;
+    if (made_progress(m, s)) {
         m->last_progress_ms = s->now_ms;
     }
+    m->last = *s;
     if (m->post_copy) {
         return MIG_CONTINUE;
     }

@@ -5,8 +5,16 @@
  * caller passes the sample and the time.
  *
  * KubeVirt's two limits (design.md §5):
- *   - progressTimeout: the copy fails when the memory still to send has
- *     not shrunk below its lowest value for that many seconds;
+ *   - progressTimeout: the copy fails when it has made no progress for
+ *     that many seconds.  Progress is the set of pages to send shrinking.
+ *     QEMU copies in passes: each begins with the pages dirtied during the
+ *     last one, and its "remaining" falls to almost nothing by its end,
+ *     whether the copy converges or not.  So a pass whose dirty set is
+ *     smaller than that of every earlier pass (by 1/16 at least, more than
+ *     the noise of a guest rewriting the same pages) is progress, and so is
+ *     every page it sends, however long it lasts; a pass that only resends
+ *     as much as before is not, however low its "remaining" goes.  The
+ *     first pass, the bulk copy, counts as shrinking;
  *   - completionTimeoutPerGiB: the copy fails when it has run longer than
  *     that many seconds per GiB of data to move (memory, plus disks for a
  *     block migration).
@@ -48,8 +56,13 @@ struct mig_monitor {
     bool allow_post_copy;
     bool post_copy;             /* Already switched. */
 
-    uint64_t lowest_remaining;  /* UINT64_MAX before the first sample. */
-    long long last_progress_ms; /* When 'lowest_remaining' last fell. */
+    uint64_t pass;              /* QEMU's dirty-sync count of the pass
+                                 * under way; UINT64_MAX before any. */
+    uint64_t best_dirty_set;    /* Smallest dirty set a pass began with
+                                 * (that counted as progress). */
+    bool pass_shrinks;          /* This pass began with a smaller set. */
+    uint64_t pass_lowest;       /* Lowest remaining in this pass. */
+    long long last_progress_ms;
 
     /* For progress reports. */
     struct mig_sample last;

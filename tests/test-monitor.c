@@ -76,6 +76,105 @@ test_progress_timeout(void **state)
     assert_int_equal(mig_monitor_sample(&m, &s), MIG_ABORT_NO_PROGRESS);
 }
 
+/* A copy at 8 MiB/s of a 256 MiB guest, in passes: QEMU's samples, every
+ * 100 ms from 'start_ms', of pass 'pass', which begins with 'set' bytes to
+ * send and whose last sample shows 'end' left.  Every sample must give
+ * MIG_CONTINUE, except that if 'abort_at' is nonzero, the first one at or
+ * after it must give MIG_ABORT_NO_PROGRESS.  Returns the time of the next
+ * sample, or -1 after that abort. */
+static long long
+run_pass(struct mig_monitor *m, uint64_t pass, long long start_ms,
+         uint64_t set, uint64_t end, uint64_t *transferred,
+         long long abort_at)
+{
+    const uint64_t per_sample = 8 * MIB / 10;
+    long long t = start_ms;
+    for (uint64_t left = set; ; t += 100) {
+        struct mig_sample s = {
+            .now_ms = t, .total = 256 * MIB, .transferred = *transferred,
+            .remaining = left, .iterations = pass,
+        };
+        enum mig_verdict v = mig_monitor_sample(m, &s);
+        if (abort_at && t >= abort_at) {
+            assert_int_equal(v, MIG_ABORT_NO_PROGRESS);
+            return -1;
+        }
+        assert_int_equal(v, MIG_CONTINUE);
+        if (left == end) {
+            return t + 100;
+        }
+        *transferred += per_sample;
+        left = left - end > per_sample ? left - per_sample : end;
+    }
+}
+
+/* Starts watching at 0 with a progress timeout of 10 s. */
+static void
+start_10s(struct mig_monitor *m)
+{
+    struct mig_config c;
+    mig_config_init(&c);
+    c.progress_timeout = 10;
+    mig_monitor_init(m, &c, 256 * MIB, 0, 0);
+}
+
+static void
+test_long_converging_passes(void **state)
+{
+    struct mig_monitor m;
+    uint64_t tx = 0;
+
+    /* Passes that each take longer than the progress timeout, each with
+     * fewer pages than the last: converging.  Their "remaining" stays above
+     * the low the bulk copy reached at its end for all but their last
+     * moments, yet this is progress all along. */
+    start_10s(&m);
+    long long t = run_pass(&m, 1, 100, 200 * MIB, MIB, &tx, 0);
+    t = run_pass(&m, 2, t, 160 * MIB, MIB, &tx, 0);     /* 20 s */
+    t = run_pass(&m, 3, t, 120 * MIB, MIB, &tx, 0);     /* 15 s */
+    assert_true(t > 45000);
+}
+
+static void
+test_dirty_set_not_shrinking(void **state)
+{
+    struct mig_monitor m;
+    uint64_t tx = 0;
+
+    /* A guest that rewrites the same 18 MiB faster than they are sent
+     * (as seen here: 25 MiB dirtied during the bulk copy, then 19, then
+     * about 18 at every pass): from then on every pass resends about as
+     * much (within 1/16), and the lows at their ends, even new ones, are
+     * not progress.  The clock started when the last shrinking pass (the
+     * third) had sent its last page. */
+    start_10s(&m);
+    long long t = run_pass(&m, 1, 100, 100 * MIB, 2 * MIB, &tx, 0);
+    t = run_pass(&m, 2, t, 25 * MIB, 2 * MIB, &tx, 0);
+    t = run_pass(&m, 3, t, 19 * MIB, 2 * MIB, &tx, 0);
+    long long last_progress = t - 100;
+    uint64_t low = 2 * MIB;
+    for (uint64_t pass = 4; ; pass++) {
+        uint64_t set = (pass % 2 ? 18 : 19) * MIB - pass * 16 * 1024;
+        low -= 64 * 1024;       /* A new low at each end. */
+        t = run_pass(&m, pass, t, set, low, &tx, last_progress + 10001);
+        if (t < 0) {
+            break;
+        }
+        assert_true(pass < 10);
+    }
+    assert_int_equal(m.last_progress_ms, last_progress);
+
+    /* Throttled (auto-converge), the set shrinks again: progress. */
+    start_10s(&m);
+    tx = 0;
+    t = run_pass(&m, 1, 100, 100 * MIB, 2 * MIB, &tx, 0);
+    for (uint64_t pass = 2; pass < 6; pass++) {
+        t = run_pass(&m, pass, t, 18 * MIB, 2 * MIB, &tx, 0);
+    }
+    t = run_pass(&m, 6, t, 12 * MIB, 2 * MIB, &tx, 0);
+    assert_int_equal(m.last_progress_ms, t - 100);
+}
+
 static void
 test_completion_timeout(void **state)
 {
@@ -145,6 +244,8 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_converging),
         cmocka_unit_test(test_progress_timeout),
+        cmocka_unit_test(test_long_converging_passes),
+        cmocka_unit_test(test_dirty_set_not_shrinking),
         cmocka_unit_test(test_completion_timeout),
         cmocka_unit_test(test_post_copy_instead),
         cmocka_unit_test(test_odd_samples),
