@@ -352,6 +352,10 @@ query_reply(void *s_, int error, const struct json *result, const char *desc)
         .iterations = ram_get(ram, "dirty-sync-count"),
     };
 
+    VLOG_DBG("migration to %s: %s, remaining %"PRIu64", transferred "
+             "%"PRIu64", pass %"PRIu64", dirty %"PRIu64" pages/s", s->uri,
+             status, sample.remaining, sample.transferred, sample.iterations,
+             sample.dirty_rate);
     if (!strcmp(status, "completed")) {
         source_finish(s, 0, NULL);
     } else if (!strcmp(status, "failed")) {
