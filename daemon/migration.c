@@ -327,6 +327,7 @@ target_accept(evutil_socket_t fd OVS_UNUSED, short what OVS_UNUSED,
     p.tls_dir = smap_get_bool(&m->rec->external_ids, "tls", true)
                 ? m->e->cfg->tls_dir : NULL;
     set_step(m, T_INCOMING);
+    m->fd = -1;                 /* The driver's from here on. */
     int error = mig_target_prepare(m->qmp, &p, incoming_done, m);
     if (error) {
         target_fail(m, "migrate-incoming: %s", ovs_strerror(-error));
@@ -609,6 +610,7 @@ source_copy(struct mig *m)
     set_step(m, S_COPY);
     m->next_progress = time_msec() + PROGRESS_MS;
     e->stats.started++;
+    m->fd = -1;                 /* The driver's from here on. */
     error = mig_source_start(e->base, m->qmp, &p, &m->monitor, copy_done, m,
                              &m->msrc);
     if (error) {

@@ -6,6 +6,7 @@
 #include <event2/event.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "migrate/policy.h"
 #include "migrate/qmp.h"
@@ -75,18 +76,26 @@ struct chain {
     size_t n, next;
     void (*done)(struct chain *, int error, const char *message);
     void *owner;
+    bool stopped;               /* Send nothing more. */
 };
 
 static void chain_reply(void *, int, const struct json *, const char *);
 static struct json *uri_args(const char *uri);
 
+/* Forgets the steps not sent, closing the stream's socket if it is
+ * among them. */
 static void
 chain_free_args(struct chain *c)
 {
     for (size_t i = c->next; i < c->n; i++) {
         json_destroy(c->steps[i].args);
         c->steps[i].args = NULL;
+        if (c->steps[i].fd >= 0) {
+            close(c->steps[i].fd);
+            c->steps[i].fd = -1;
+        }
     }
+    c->next = c->n;
 }
 
 static void
@@ -96,6 +105,14 @@ chain_advance(struct chain *c)
     int error = qmp_execute_fd(c->qmp, s->command, s->args, s->fd,
                                chain_reply, c);
     s->args = NULL;             /* qmp_execute() took it, either way. */
+    if (s->fd >= 0) {
+        /* QEMU has its copy (the fd went out with the command).  Ours must
+         * not keep the connection open once QEMU's side is gone: a peer
+         * killed mid-copy would leave the other QEMU waiting on a stream
+         * that neither fails nor moves. */
+        close(s->fd);
+        s->fd = -1;
+    }
     if (error) {
         char *msg = xasprintf("%s: %s", s->command, ovs_strerror(-error));
         chain_free_args(c);
@@ -114,6 +131,10 @@ chain_reply(void *c_, int error, const struct json *result, const char *desc)
         chain_free_args(c);
         c->done(c, error, msg);
         free(msg);
+    } else if (c->stopped && c->next < c->n) {
+        /* Cancelled before "migrate" went out: it never will. */
+        chain_free_args(c);
+        c->done(c, -ECANCELED, "cancelled");
     } else if (c->next < c->n) {
         chain_advance(c);
     } else {
@@ -208,6 +229,16 @@ uri_args(const char *uri)
     return a;
 }
 
+/* Closes the stream's socket that 'p' hands over, when the driver cannot
+ * take it. */
+static void
+close_stream(const struct mig_params *p)
+{
+    if (p->pass_fd && p->fd >= 0) {
+        close(p->fd);
+    }
+}
+
 /* The target. */
 
 struct target_prep {
@@ -229,6 +260,7 @@ mig_target_prepare(struct qmp *qmp, const struct mig_params *p,
                    mig_done_cb *done, void *aux)
 {
     if (!p->uri) {
+        close_stream(p);
         return -EINVAL;
     }
     struct target_prep *t = xzalloc(sizeof *t);
@@ -268,6 +300,7 @@ static void
 source_maybe_free(struct mig_source *s)
 {
     if (s->destroyed && !s->n_pending) {
+        chain_free_args(&s->chain);
         if (s->timer) {
             event_free(s->timer);
         }
@@ -422,6 +455,7 @@ mig_source_start(struct event_base *base, struct qmp *qmp,
 {
     *srcp = NULL;
     if (!p->uri || !monitor || !done) {
+        close_stream(p);
         return -EINVAL;
     }
     struct mig_source *s = xzalloc(sizeof *s);
@@ -453,6 +487,7 @@ mig_source_cancel(struct mig_source *s)
         return;
     }
     s->cancelling = true;
+    s->chain.stopped = true;
     source_command(s, "migrate_cancel");
     source_finish(s, -ECANCELED, "cancelled");
 }
@@ -466,6 +501,7 @@ mig_source_destroy(struct mig_source *s)
     if (s->timer) {
         evtimer_del(s->timer);
     }
+    s->chain.stopped = true;
     s->finished = true;
     s->destroyed = true;
     source_maybe_free(s);

@@ -46,7 +46,11 @@ struct mig_params {
     /* The stream on a socket the caller connected (source) or accepted
      * (target), handed to QEMU with "getfd": QEMU may live in a network
      * namespace that cannot reach the migration network.  'uri' then only
-     * names the peer in messages.  The caller closes its copy. */
+     * names the peer in messages.  From the call of
+     * mig_target_prepare() or mig_source_start() on, whatever they return,
+     * 'fd' is the driver's: it closes it as soon as QEMU has its own copy
+     * (or when it gives up before), so that the connection dies with that
+     * QEMU. */
     bool pass_fd;
     int fd;
 };
@@ -77,8 +81,9 @@ int mig_source_start(struct event_base *, struct qmp *,
                      const struct mig_params *, struct mig_monitor *monitor,
                      mig_done_cb *done, void *aux, struct mig_source **srcp);
 
-/* Cancels (migrate_cancel); 'done' then runs with -ECANCELED.  Does
- * nothing once post-copy has begun: the guest already runs on the target. */
+/* Cancels (migrate_cancel, or "migrate" is never sent if it was not yet);
+ * 'done' then runs with -ECANCELED.  Does nothing once post-copy has
+ * begun: the guest already runs on the target. */
 void mig_source_cancel(struct mig_source *);
 void mig_source_destroy(struct mig_source *);
 
