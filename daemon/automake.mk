@@ -90,6 +90,10 @@ LAB_TESTS += tests/lab/migrate-vm.sh
 # Limits, node drain and policies with four guests in a 3-node lab.
 LAB_TESTS += tests/lab/drain-limits.sh
 EXTRA_DIST += tests/lab/drain-lib.sh
+# Migrations that fail (bad certificate, cancel, target QEMU killed, no
+# progress) and a non-converging one completed by auto-converge and by
+# post-copy; the bandwidth cap measured.
+LAB_TESTS += tests/lab/migrate-fail.sh
 EXTRA_DIST += tests/lab/migrate-lib.sh
 # Prometheus metrics (daemon/metrics.h): the exposition text, checked
 # against the format's rules, and the HTTP server on a loopback port.

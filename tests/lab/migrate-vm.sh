@@ -9,20 +9,8 @@
 # alone, with no activation strategy; the old node has no pod namespace,
 # QEMU or run directory left; the pings resumed.
 . "$(dirname "$0")/lib.sh"
-require_root
-require_lab_tools
-require_tool qemu-system-x86 qemu-system-x86_64
-require_tool busybox-static busybox
-require_tool socat socat
-require_tool openssl openssl
-ctl=$top_builddir/utilities/ovnmigctl
-[ -x "$top_builddir/daemon/ovnmigd" ] || fail "daemon/ovnmigd is not built"
-[ -x "$ctl" ] || fail "utilities/ovnmigctl is not built"
-guest=$top_builddir/tests/guest/out
-"$top_srcdir/tests/guest/build-guest.sh" "$guest" >/dev/null \
-    || fail "cannot build the test guest"
-export OVNMIG_GUEST_DIR=$guest
-. "$top_srcdir/tests/lab/migrate-lib.sh"
+. "$(dirname "$0")/migrate-lib.sh"
+require_vm_lab
 
 lab_prefix P m
 T=$LAB_TMP
