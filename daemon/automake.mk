@@ -124,3 +124,5 @@ BENCHES += bench-migrate
 bench-migrate: daemon/ovnmigd utilities/ovnmigctl tests/bench/bare-migrate guest
 	@top_srcdir=$(abs_top_srcdir) top_builddir=$(abs_top_builddir) \
 	  $(SHELL) $(top_srcdir)/tests/bench/bench-migrate.sh
+# The crash matrix: five daemons killed at four phases of a migration.
+LAB_TESTS += tests/lab/migrate-faults.sh

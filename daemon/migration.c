@@ -95,6 +95,7 @@ struct mig {
     /* Source. */
     bool checked;               /* Pending, and able to start. */
     const char *waiting;        /* Why the scheduler holds it, or NULL. */
+    unsigned int held;          /* MIGE_HOLD_* point it waits at, or 0. */
     struct mig_config cfg;      /* Cluster config, then policy. */
     char *src_chassis, *dst_chassis, *dst_node;
     bool hook_started;          /* The LSP may name both chassis. */
@@ -116,6 +117,7 @@ struct mig {
 };
 
 struct mige {
+    unsigned int holds;         /* MIGE_HOLD_* bits. */
     const struct ovnmigd_config *cfg;
     struct event_base *base;
     struct ovnhook *hooks;
@@ -138,6 +140,26 @@ static void observe_snapshot(struct mige *, const struct cdb_snapshot *);
 static void hists_init(struct mige_histograms *);
 
 /* ------------------------------------------------------------ helpers */
+
+/* Takes the step 'step' through hook_request() unless 'point' is held; a
+ * held migration takes it at mige_release(). */
+static void hook_request(struct mig *, enum step);
+
+static void
+hold_or(struct mig *m, unsigned int point, enum step step)
+{
+    if (m->e->holds & point) {
+        if (!m->held) {
+            VLOG_INFO("migration %s (%s): held before %s", m->uid, m->port,
+                      step_name(step));
+        }
+        m->held = point;
+        return;
+    }
+    m->held = 0;
+    hook_request(m, step);
+}
+
 
 static struct mig *
 mig_find(const struct mige *e, const char *uid)
@@ -334,9 +356,11 @@ target_accept(evutil_socket_t fd OVS_UNUSED, short what OVS_UNUSED,
     }
 }
 
-/* The VM manager has the VM ready: listen and say so. */
+/* The VM manager has the VM ready: listen and say so ('from': the phase
+ * the record is in, PreparingTarget, or TargetReady when this daemon
+ * restarted after saying so and lost its listening socket). */
 static void
-target_listen(struct mig *m, const char *run_dir)
+target_listen(struct mig *m, const char *run_dir, const char *from)
 {
     struct mige *e = m->e;
     if (!e->address[0]) {
@@ -382,7 +406,6 @@ target_listen(struct mig *m, const char *run_dir)
     cdb_mig_write_init(&w, m->uid);
     cdb_mig_write_set_string(&w, "phase", "TargetReady");
     cdb_mig_write_set_string(&w, "target_address", ds_cstr(&addr));
-    static const char *const from = "PreparingTarget";
     write_if(m, &w, 1, &from);
     ds_destroy(&addr);
     e->stats.targets_prepared++;
@@ -405,12 +428,16 @@ target_run(struct mig *m)
         return;
     }
     long long int now = time_msec();
-    if (m->step == T_PREPARE && !strcmp(ph, "PreparingTarget")) {
+    if (m->step == T_PREPARE && (!strcmp(ph, "PreparingTarget")
+                                 || !strcmp(ph, "TargetReady"))) {
         bool incoming;
         const char *run_dir;
-        if (vmm_vm_ready(m->e->vmm, m->port, &incoming, &run_dir)
-            && incoming) {
-            target_listen(m, run_dir);
+        if (m->e->holds & MIGE_HOLD_PREPARE) {
+            m->held = MIGE_HOLD_PREPARE;
+        } else if (vmm_vm_ready(m->e->vmm, m->port, &incoming, &run_dir)
+                   && incoming) {
+            m->held = 0;
+            target_listen(m, run_dir, ph);
         } else if (now - m->step_since > TARGET_TIMEOUT_MS) {
             target_fail(m, "the VM was not ready here within %d s",
                         TARGET_TIMEOUT_MS / 1000);
@@ -559,7 +586,7 @@ query_final(void *m_, int error, const struct json *result,
         m->total_ms = t && t->type == JSON_INTEGER ? json_integer(t) : 0;
     }
     if (m->step == S_QUERY) {
-        hook_request(m, S_FINISH);
+        hold_or(m, MIGE_HOLD_FINISH, S_FINISH);
     }
 }
 
@@ -575,7 +602,7 @@ copy_done(void *m_, int error, const char *message)
     /* The guest runs on the target: from here on, only forward. */
     set_step(m, S_QUERY);
     if (qmp_execute(m->qmp, "query-migrate", NULL, query_final, m)) {
-        hook_request(m, S_FINISH);
+        hold_or(m, MIGE_HOLD_FINISH, S_FINISH);
     }
 }
 
@@ -845,6 +872,83 @@ source_claim(struct mig *m, const struct cdb_snapshot *snap,
     e->stats.claims++;
 }
 
+/* The settings the source resolved when it claimed the slots, as the
+ * record keeps them: a restarted source goes on with those. */
+static void
+settings_from_record(struct mig *m)
+{
+    const struct smap *ids = &m->rec->external_ids;
+    struct mig_config *c = &m->cfg;
+
+    mig_config_init(c);
+    c->bandwidth = smap_get_ullong(ids, "bandwidth", c->bandwidth);
+    c->completion_timeout_per_gib = smap_get_uint(
+        ids, "completionTimeoutPerGiB", c->completion_timeout_per_gib);
+    c->progress_timeout = smap_get_uint(ids, "progressTimeout",
+                                        c->progress_timeout);
+    c->downtime_limit_ms = smap_get_uint(ids, "downtimeLimitMs",
+                                         c->downtime_limit_ms);
+    c->allow_auto_converge = smap_get_bool(ids, "allowAutoConverge", false);
+    c->allow_post_copy = smap_get_bool(ids, "allowPostCopy", false);
+    c->disable_tls = !smap_get_bool(ids, "tls", true);
+}
+
+/* The source and target nodes' names and chassis, once, and the
+ * settings.  Returns false
+ * (the migration failed) if the target is gone. */
+static bool
+source_nodes(struct mig *m, const struct cdb_snapshot *snap)
+{
+    struct mige *e = m->e;
+    if (m->dst_chassis) {
+        return true;
+    }
+    const struct cdb_node *dst = snap && m->rec->target_node
+        ? cdb_snapshot_find_node(snap, m->rec->target_node) : NULL;
+    if (!dst) {
+        source_fail(m, -ENOENT, "target node %s is gone",
+                    m->rec->target_node ? m->rec->target_node : "(none)");
+        return false;
+    }
+    const struct cdb_node *src = cdb_snapshot_find_node(snap, e->cfg->node);
+    settings_from_record(m);
+    m->dst_chassis = xstrdup(dst->chassis[0] ? dst->chassis : dst->name);
+    m->dst_node = xstrdup(dst->name);
+    m->src_chassis = xstrdup(src && src->chassis[0] ? src->chassis
+                                                    : e->cfg->chassis);
+    return true;
+}
+
+/* A Running record of ours that this daemon did not start (it restarted
+ * meanwhile): QEMU went on copying through the socket it was given, so
+ * watch it to the end.  Completed: finish; still copying: go on; failed,
+ * cancelled, or no migration at all: revert. */
+static void
+source_attach(struct mig *m, const char *run_dir)
+{
+    struct mige *e = m->e;
+
+    m->hook_started = true;     /* The LSP names both chassis. */
+    char *qmp_path = xasprintf("%s/qmp.sock", run_dir);
+    int error = qmp_connect(e->base, qmp_path, NULL, &m->qmp);
+    free(qmp_path);
+    if (error) {
+        source_fail(m, error, "QMP: %s", ovs_strerror(-error));
+        return;
+    }
+    VLOG_INFO("migration %s (%s): found running after a restart: watching "
+              "it", m->uid, m->port);
+    mig_monitor_init(&m->monitor, &m->cfg, vmm_vm_memory(e->vmm, m->port),
+                     0, time_msec());
+    set_step(m, S_COPY);
+    m->next_progress = time_msec() + PROGRESS_MS;
+    error = mig_source_attach(e->base, m->qmp, 0, &m->monitor, copy_done, m,
+                              &m->msrc);
+    if (error) {
+        source_fail(m, error, "attach: %s", ovs_strerror(-error));
+    }
+}
+
 static void
 source_run(struct mig *m, const struct cdb_snapshot *snap)
 {
@@ -892,31 +996,30 @@ source_run(struct mig *m, const struct cdb_snapshot *snap)
                 m->checked = source_check(m, snap);
             }
         } else if (!strcmp(ph, "TargetReady") && m->rec->target_address) {
-            if (!m->dst_chassis) {
-                const struct cdb_node *dst = snap && m->rec->target_node
-                    ? cdb_snapshot_find_node(snap, m->rec->target_node)
-                    : NULL;
-                if (!dst) {
-                    source_fail(m, -ENOENT, "target node %s is gone",
-                                m->rec->target_node);
-                    return;
-                }
-                const struct cdb_node *src
-                    = cdb_snapshot_find_node(snap, e->cfg->node);
-                m->dst_chassis = xstrdup(dst->chassis[0] ? dst->chassis
-                                                         : dst->name);
-                m->dst_node = xstrdup(dst->name);
-                m->src_chassis = xstrdup(src && src->chassis[0]
-                                         ? src->chassis : e->cfg->chassis);
-            }
-            if (!strcmp(smap_get_def(&m->rec->external_ids, "cutover", ""),
-                        "naive")) {
+            if (!source_nodes(m, snap)) {
+                /* Failed. */
+            } else if (!strcmp(smap_get_def(&m->rec->external_ids,
+                                            "cutover", ""), "naive")) {
                 VLOG_INFO("migration %s (%s): naive cutover (benchmark): "
                           "the port moves to %s after the copy", m->uid,
                           m->port, m->dst_chassis);
                 source_connect(m);
             } else {
-                hook_request(m, S_HOOK_START);
+                hold_or(m, MIGE_HOLD_READY, S_HOOK_START);
+            }
+        } else if (!strcmp(ph, "Running")) {
+            /* Ours, started before this daemon (re)started: once the VM
+             * manager has found the VM again. */
+            bool incoming;
+            const char *run_dir;
+            if (snap) {
+                source_nodes(m, snap);
+            }
+            if (m->dst_chassis
+                && vmm_vm_ready(e->vmm, m->port, &incoming, &run_dir)) {
+                source_attach(m, run_dir);
+            } else if (now - m->step_since > TARGET_TIMEOUT_MS) {
+                source_fail(m, -ENOENT, "the VM no longer runs here");
             }
         } else if (cdb_phase_is_active(ph)
                    && now - m->step_since > TARGET_TIMEOUT_MS) {
@@ -1082,7 +1185,7 @@ mig_new(struct mige *e, const struct cdb_migration *r, enum role role)
 
 void
 mige_update(struct mige *e, const struct cdb_snapshot *snap,
-            struct sset *incoming)
+            struct sset *incoming, struct sset *outgoing)
 {
     const char *me = e->cfg->node;
     const struct cdb_migration *r;
@@ -1115,6 +1218,9 @@ mige_update(struct mige *e, const struct cdb_snapshot *snap,
         }
         if (source) {
             source_run(m, snap);
+            if (cdb_phase_is_active(r->phase) && m->step != S_DONE) {
+                sset_add(outgoing, m->port);
+            }
         }
     }
 
@@ -1216,6 +1322,12 @@ mige_list(const struct mige *e, struct ds *s, bool json)
                                               ? "source" : "target");
             json_object_put_string(o, "phase", phase(m));
             json_object_put_string(o, "step", step_name(m->step));
+            if (m->held) {
+                json_object_put(o, "held", json_boolean_create(true));
+            }
+            if (m->waiting) {
+                json_object_put_string(o, "waiting", m->waiting);
+            }
             json_object_put(o, "permille", json_integer_create(permille));
             json_array_add(array, o);
         } else {
@@ -1232,6 +1344,49 @@ mige_list(const struct mige *e, struct ds *s, bool json)
         free(text);
         json_destroy(array);
     }
+}
+
+int
+mige_hold_point(const char *name, unsigned int *point)
+{
+    static const struct { const char *name; unsigned int point; } points[]
+        = {
+        { "prepare", MIGE_HOLD_PREPARE },
+        { "ready", MIGE_HOLD_READY },
+        { "finish", MIGE_HOLD_FINISH },
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(points); i++) {
+        if (!strcmp(name, points[i].name)) {
+            *point = points[i].point;
+            return 0;
+        }
+    }
+    return -EINVAL;
+}
+
+void
+mige_hold(struct mige *e, unsigned int point)
+{
+    e->holds |= point;
+}
+
+void
+mige_release(struct mige *e, unsigned int point)
+{
+    e->holds &= ~point;
+    struct mig *m;
+    HMAP_FOR_EACH_SAFE (m, hmap_node, &e->migs) {
+        if (!(m->held & point)) {
+            continue;
+        }
+        m->held = 0;
+        if (point == MIGE_HOLD_READY && m->step == S_WAIT) {
+            hook_request(m, S_HOOK_START);
+        } else if (point == MIGE_HOLD_FINISH && m->step == S_QUERY) {
+            hook_request(m, S_FINISH);
+        }
+    }
+    mige_run(e);
 }
 
 void

@@ -83,9 +83,10 @@ struct mige *mige_create(const struct mige_options *);
 void mige_destroy(struct mige *);
 
 /* The cluster database changed.  Adds to 'incoming' the ports of the VMs
- * this node must prepare as a migration's target (for vmm_update()). */
+ * this node must prepare as a migration's target, and to 'outgoing' those
+ * of its VMs migrating away (for vmm_update()). */
 void mige_update(struct mige *, const struct cdb_snapshot *,
-                 struct sset *incoming);
+                 struct sset *incoming, struct sset *outgoing);
 
 /* Moves every migration on as far as it can go now (after the VM manager
  * acted on an update, and periodically for timeouts). */
@@ -170,5 +171,17 @@ struct mige_cluster_view {
 };
 
 void mige_get_cluster_view(const struct mige *, struct mige_cluster_view *);
+
+/* Hold points, for tests that must act at a given phase (the fault
+ * matrix): while a point is held, migrations stop there; released, they
+ * go on.  "prepare": the target, before it listens (PreparingTarget);
+ * "ready": the source, before moving the LSP (TargetReady); "finish": the
+ * source, after QEMU completed, before the LSP moves to the target. */
+#define MIGE_HOLD_PREPARE 0x1
+#define MIGE_HOLD_READY 0x2
+#define MIGE_HOLD_FINISH 0x4
+int mige_hold_point(const char *name, unsigned int *point);
+void mige_hold(struct mige *, unsigned int point);
+void mige_release(struct mige *, unsigned int point);
 
 #endif /* migration.h */

@@ -220,10 +220,12 @@ on_cdb_vms(const struct cdb_snapshot *snap, void *d_)
 {
     struct ovnmigd *d = d_;
     struct sset incoming = SSET_INITIALIZER(&incoming);
-    mige_update(d->mige, snap, &incoming);
-    vmm_update(d->vmm, snap, &incoming);
+    struct sset outgoing = SSET_INITIALIZER(&outgoing);
+    mige_update(d->mige, snap, &incoming, &outgoing);
+    vmm_update(d->vmm, snap, &incoming, &outgoing);
     mige_run(d->mige);
     sset_destroy(&incoming);
+    sset_destroy(&outgoing);
 }
 
 static void
@@ -279,6 +281,24 @@ cmd_migration_list(struct ctl_request *req, int argc, const char *argv[],
     mige_list(d->mige, &s, json);
     ctl_reply(req, ds_cstr(&s));
     ds_destroy(&s);
+}
+
+static void
+cmd_migration_hold(struct ctl_request *req, int argc, const char *argv[],
+                   void *d_)
+{
+    struct ovnmigd *d = d_;
+    unsigned int point;
+    if (argc != 2 || mige_hold_point(argv[1], &point)) {
+        ctl_reply_error(req, "want prepare, ready or finish");
+        return;
+    }
+    if (!strcmp(argv[0], "migration/hold")) {
+        mige_hold(d->mige, point);
+    } else {
+        mige_release(d->mige, point);
+    }
+    ctl_reply(req, "");
 }
 
 static void
@@ -593,6 +613,10 @@ main(int argc, char *argv[])
                          3, cmd_vm_show, &d);
     ctl_command_register(d.ctl, "migration/list", "[--json]", 0, 1,
                          cmd_migration_list, &d);
+    ctl_command_register(d.ctl, "migration/hold", "POINT", 1, 1,
+                         cmd_migration_hold, &d);
+    ctl_command_register(d.ctl, "migration/release", "POINT", 1, 1,
+                         cmd_migration_hold, &d);
     ctl_command_register(d.ctl, "counters/show", "[--json]", 0, 1,
                          cmd_counters_show, &d);
     ctl_command_register(d.ctl, "exit", "", 0, 0, cmd_exit, &d);

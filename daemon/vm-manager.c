@@ -65,6 +65,8 @@ struct vm {
     bool incoming;              /* A migration's target copy: QEMU waits
                                  * for the stream, the LSP is the
                                  * source's, the status is not ours. */
+    bool outgoing;              /* Migrating away: the LSP is the
+                                 * migration's to move. */
     pid_t qemu_pid;
     bool qemu_adopted;          /* Found running, not started by us. */
     bool qemu_exited;           /* Was running, is gone: not restarted. */
@@ -493,6 +495,8 @@ update_phase(struct vmm *vmm, struct vm *vm)
         fail(vm, false, "QEMU exited (see %s/console.log)", vm->run_dir);
     } else if (vm->incoming) {
         set_phase(vm, "Incoming", NULL);
+    } else if (vm->outgoing) {
+        set_phase(vm, "Running", NULL);
     } else if (vm->lsp == LSP_FAILED) {
         fail(vm, true, "OVN port: %s", vm->lsp_error);
     } else if (vm->lsp == LSP_OK) {
@@ -540,14 +544,14 @@ reconcile(struct vmm *vmm, struct vm *vm)
         goto out;
     }
 
-    if (vm->incoming) {
-        /* The LSP stays the source's until the migration moves it. */
+    if (vm->incoming || vm->outgoing) {
+        /* A migration owns the LSP until it ends. */
     } else if (vm->lsp == LSP_PENDING) {
         vm->lsp_again |= vm->lsp_dirty;
     } else if (vm->lsp != LSP_OK || vm->lsp_dirty) {
         request_lsp(vmm, vm);
     }
-    if (!vm->incoming) {
+    if (!vm->incoming && !vm->outgoing) {
         vm->lsp_dirty = false;
     }
 
@@ -678,7 +682,7 @@ teardown_answer(struct vmm *vmm, struct vm *vm, const struct op *op,
 /* VMs with a run directory but no row: deleted while the daemon was
  * away.  Checked once, on the first complete snapshot. */
 static void
-remove_orphans(struct vmm *vmm)
+remove_orphans(struct vmm *vmm, const struct sset *incoming)
 {
     DIR *dir = opendir(vmm->vms_dir);
     if (!dir) {
@@ -688,6 +692,7 @@ remove_orphans(struct vmm *vmm)
     struct dirent *de;
     while ((de = readdir(dir))) {
         if (de->d_name[0] != '.' && !vm_find(vmm, de->d_name)
+            && !sset_contains(incoming, de->d_name)
             && strlen(de->d_name) < OVNHOOK_PORT_NAME_MAX) {
             svec_add(&orphans, de->d_name);
         }
@@ -771,7 +776,7 @@ wanted_here(const struct vmm *vmm, const struct cdb_vm *spec,
 
 void
 vmm_update(struct vmm *vmm, const struct cdb_snapshot *snap,
-           const struct sset *incoming)
+           const struct sset *incoming, const struct sset *outgoing)
 {
     const struct cdb_vm *spec;
     HMAP_FOR_EACH (spec, hmap_node, &snap->vms) {
@@ -790,14 +795,17 @@ vmm_update(struct vmm *vmm, const struct cdb_snapshot *snap,
         if (vm && !vm->spec) {
             continue;           /* Still being torn down: next tick. */
         }
+        bool is_outgoing = !is_incoming && sset_contains(outgoing, port);
         if (!vm) {
             vm = vm_new(vmm, port);
             vm->spec = cdb_vm_clone(spec);
             vm->incoming = is_incoming;
+            vm->outgoing = is_outgoing;
             vmm->stats.created++;
             reconcile(vmm, vm);
         } else if (!cdb_vm_spec_equal(vm->spec, spec)
-                   || vm->incoming != is_incoming) {
+                   || vm->incoming != is_incoming
+                   || vm->outgoing != is_outgoing) {
             if (vm->incoming && !is_incoming) {
                 VLOG_INFO("%s: migrated here: now this node's", vm->port);
                 vm->status_valid = false;
@@ -805,6 +813,7 @@ vmm_update(struct vmm *vmm, const struct cdb_snapshot *snap,
             cdb_vm_destroy(vm->spec);
             vm->spec = cdb_vm_clone(spec);
             vm->incoming = is_incoming;
+            vm->outgoing = is_outgoing;
             vm->lsp_dirty = true;
             reconcile(vmm, vm);
         } else if (!smap_equal(&spec->status, &vm->status_sent)) {
@@ -825,6 +834,9 @@ vmm_update(struct vmm *vmm, const struct cdb_snapshot *snap,
         const struct cdb_vm *now = cdb_snapshot_find(snap, vm->spec->name,
                                                      vm->spec->namespace);
         bool is_incoming;
+        if (!now && vm->incoming && sset_contains(incoming, vm->port)) {
+            continue;   /* Its row is on its way (a new VM condition). */
+        }
         if (!now || !wanted_here(vmm, now, incoming, &is_incoming)) {
             VLOG_INFO("%s: gone from this node in the cluster database: "
                       "tearing down", vm->port);
@@ -833,7 +845,7 @@ vmm_update(struct vmm *vmm, const struct cdb_snapshot *snap,
     }
     if (!vmm->orphans_checked) {
         vmm->orphans_checked = true;
-        remove_orphans(vmm);
+        remove_orphans(vmm, incoming);
     }
 }
 

@@ -83,9 +83,11 @@ void vmm_destroy(struct vmm *);
  * ("<vm>.<namespace>") of VMs migrating here: they are prepared as a
  * migration's target (QEMU waiting for the stream, the LSP left alone)
  * until their row names this node, or torn down once they leave the set
- * without doing so. */
+ * without doing so.  'outgoing' holds those of this node's VMs migrating
+ * away: their LSP is the migration's, never set back by the manager (a
+ * restarted daemon would otherwise undo the multi-chassis binding). */
 void vmm_update(struct vmm *, const struct cdb_snapshot *,
-                const struct sset *incoming);
+                const struct sset *incoming, const struct sset *outgoing);
 
 /* Whether VM 'port' runs here with all of its parts (for an incoming VM:
  * plumbing, ARP, DHCP and a QEMU waiting for the stream), whether it is

@@ -398,6 +398,10 @@ query_reply(void *s_, int error, const struct json *result, const char *desc)
                                ? json_string(d) : "QEMU reports failure");
     } else if (!strcmp(status, "cancelled")) {
         source_finish(s, -ECANCELED, "cancelled");
+    } else if (!strcmp(status, "none")) {
+        source_finish(s, -EIO, "QEMU has no migration (restarted?)");
+    } else if (!strncmp(status, "postcopy", 8)) {
+        s->monitor->post_copy = true;   /* Past cancelling. */
     } else if (ram && !s->cancelling) {
         enum mig_verdict verdict = mig_monitor_sample(s->monitor, &sample);
         if (verdict == MIG_SWITCH_TO_POSTCOPY) {
@@ -477,6 +481,28 @@ mig_source_start(struct event_base *base, struct qmp *qmp,
     s->n_pending++;             /* The chain, until source_started(). */
     *srcp = s;                  /* 'done' may run at once, and use it. */
     chain_advance(&s->chain);
+    return 0;
+}
+
+int
+mig_source_attach(struct event_base *base, struct qmp *qmp,
+                  unsigned int poll_ms, struct mig_monitor *monitor,
+                  mig_done_cb *done, void *aux, struct mig_source **srcp)
+{
+    *srcp = NULL;
+    if (!monitor || !done) {
+        return -EINVAL;
+    }
+    struct mig_source *s = xzalloc(sizeof *s);
+    s->qmp = qmp;
+    s->uri = xstrdup("(attached)");
+    s->monitor = monitor;
+    s->poll_ms = poll_ms ? poll_ms : 100;
+    s->done = done;
+    s->aux = aux;
+    s->timer = evtimer_new(base, poll_timer, s);
+    *srcp = s;
+    poll_timer(0, 0, s);
     return 0;
 }
 

@@ -81,6 +81,14 @@ int mig_source_start(struct event_base *, struct qmp *,
                      const struct mig_params *, struct mig_monitor *monitor,
                      mig_done_cb *done, void *aux, struct mig_source **srcp);
 
+/* Like mig_source_start() for a migration QEMU already runs (a restarted
+ * daemon finding one): only watches it.  QEMU's status decides: completed
+ * (0), failed, cancelled or none (errors), or still going (the monitor's
+ * limits apply from now on). */
+int mig_source_attach(struct event_base *, struct qmp *, unsigned int poll_ms,
+                      struct mig_monitor *monitor, mig_done_cb *done,
+                      void *aux, struct mig_source **srcp);
+
 /* Cancels (migrate_cancel, or "migrate" is never sent if it was not yet);
  * 'done' then runs with -ECANCELED.  Does nothing once post-copy has
  * begun: the guest already runs on the target. */

@@ -89,7 +89,8 @@ VMs (rows of the cluster database):\n\
   vm list                   VMs of the cluster\n\
   vm show NAME [--namespace NS]\n\
                             the row, and the node's own view (LSP, binding,\n\
-                            DHCP, ARP) when its control socket answers\n\
+                            DHCP, ARP, OpenFlow flows) when its control\n\
+                            socket answers\n\
   vm delete NAME [--namespace NS] [--if-exists]\n\
   vm migrate NAME [--namespace NS] [--to NODE]\n\
                             live-migrate; prints the migration's UID\n\
