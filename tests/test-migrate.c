@@ -111,10 +111,15 @@ vm_start(struct vm *vm, const char *name, bool incoming)
         execv(QEMU, (char **) argv);
         _exit(127);
     }
-    for (int i = 0; i < 500 && access(vm->qmp_path, F_OK); i++) {
-        usleep(10000);
+    /* The socket file exists before QEMU listens: retry refusals. */
+    int error = -ENOENT;
+    for (int i = 0; i < 1000 && error; i++) {
+        error = qmp_connect(base, vm->qmp_path, NULL, &vm->qmp);
+        if (error) {
+            usleep(10000);
+        }
     }
-    assert_int_equal(qmp_connect(base, vm->qmp_path, NULL, &vm->qmp), 0);
+    assert_int_equal(error, 0);
 }
 
 static void

@@ -141,12 +141,19 @@ qemu_setup(void **state)
               "none", "-S", "-qmp", arg, (char *) NULL);
         _exit(127);
     }
-    for (int i = 0; i < 500 && access(q->sock, F_OK); i++) {
-        usleep(10000);
-    }
+    /* QEMU makes the socket file before it listens on it: a connection
+     * in between is refused, so try until it is accepted (a loaded
+     * machine may take seconds). */
     q->base = event_base_new();
     struct qmp_callbacks cbs = { on_event, on_close, q };
-    assert_int_equal(qmp_connect(q->base, q->sock, &cbs, &q->qmp), 0);
+    int error = -ENOENT;
+    for (int i = 0; i < 1000 && error; i++) {
+        error = qmp_connect(q->base, q->sock, &cbs, &q->qmp);
+        if (error) {
+            usleep(10000);
+        }
+    }
+    assert_int_equal(error, 0);
     *state = q;
     return 0;
 }
