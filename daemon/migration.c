@@ -1218,7 +1218,9 @@ mige_update(struct mige *e, const struct cdb_snapshot *snap,
         }
         if (source) {
             source_run(m, snap);
-            if (cdb_phase_is_active(r->phase) && m->step != S_DONE) {
+            /* Until the record says how it ended: once it does, a
+             * success has moved the VM's row in the same transaction. */
+            if (cdb_phase_is_active(r->phase)) {
                 sset_add(outgoing, m->port);
             }
         }
