@@ -7,7 +7,7 @@ dist_man_MANS += docs/ovnmig-lab.8
 # ovnmigd through its control socket (docs/ovnmigctl.8).
 bin_PROGRAMS += utilities/ovnmigctl
 utilities_ovnmigctl_SOURCES = utilities/ovnmigctl.c utilities/ovnmigctl.h \
-	utilities/ovnmigctl-policy.c
+	utilities/ovnmigctl-policy.c utilities/ovnmigctl-migration.c
 utilities_ovnmigctl_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS)
 utilities_ovnmigctl_LDADD = daemon/libclusterdb.a migrate/libmigrate.a \
 	lib/libovnmig.a $(YAML_LIBS) $(OVS_LIBS)

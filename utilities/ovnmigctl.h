@@ -46,6 +46,23 @@ char *read_file(const char *path, size_t *sizep);
 
 /* ovnmigctl-policy.c: "policy ..." and "namespace ..." (ARGV holds the
  * subcommand and its arguments). */
+struct omrec_node;
+struct omrec_vm;
+const struct omrec_vm *find_vm(const char *name, const char *namespace);
+const struct omrec_node *find_node(const char *name);
+/* Takes "--namespace NS" / "-n NS" out of argv; "default" without. */
+const char *take_namespace(int *argc, char *argv[]);
+
+/* utilities/ovnmigctl-migration.c */
+void cmd_vm_migrate(int argc, char *argv[]);
+void cmd_migration_list(int argc, char *argv[]);
+void cmd_migration_show(int argc, char *argv[]);
+void cmd_migration_watch(int argc, char *argv[]);
+void cmd_migration_cancel(int argc, char *argv[]);
+void cmd_node_drain(int argc, char *argv[]);
+void cmd_node_uncordon(int argc, char *argv[]);
+
+/* utilities/ovnmigctl-policy.c */
 void cmd_policy(int argc, char *argv[]);
 void cmd_namespace(int argc, char *argv[]);
 
