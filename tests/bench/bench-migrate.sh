@@ -199,14 +199,16 @@ print(p.get("downtimeMs", -1), p.get("totalMs", -1), m["endTimestamp"] - m["star
     NODE=$dst
 }
 
-# series WORKLOAD: RUNS migrations per mode, alternating.
+# series WORKLOAD: RUNS migrations per mode, alternating, the order
+# swapped every other pair so that each mode goes both ways as often.
 series() {
-    local i
+    local i mode
     for ((i = 1; i <= RUNS; i++)); do
-        cutover multi-chassis || fail "cannot set the cutover mode"
-        migrate_once multi-chassis "$1"
-        cutover naive || fail "cannot set the cutover mode"
-        migrate_once naive "$1"
+        for mode in multi-chassis naive; do
+            ((i % 2)) || mode=$([ "$mode" = naive ] && echo multi-chassis || echo naive)
+            cutover "$mode" || fail "cannot set the cutover mode"
+            migrate_once "$mode" "$1"
+        done
     done
 }
 

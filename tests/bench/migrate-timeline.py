@@ -72,6 +72,8 @@ def read_pings(path):
 def read_log(node, path, uid):
     """[(time, label)] of the daemon's lines about migration 'uid'."""
     out = []
+    if not uid:
+        return out
     try:
         lines = open(path, errors="replace").readlines()
     except OSError:
@@ -192,6 +194,7 @@ def main():
             % (x(g0 - t0) + 4, y2 - 4, text))
 
     # The daemons' events, as vertical lines across every panel.
+    events = [(t, l) for t, l in events if t_start <= t - t0 <= t_end]
     for i, (t, label) in enumerate(sorted(events)):
         xx = x(t - t0)
         add('<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="#756bb1" '
