@@ -27,7 +27,7 @@ if [ "$(id -u)" != 0 ]; then
 fi
 . "$(dirname "$0")/../lab/lib.sh"
 . "$top_srcdir/tests/lab/drain-lib.sh"
-drain_require
+require_vm_lab
 
 N=${BENCH_DRAIN_VMS:-4}
 BW=${BENCH_DRAIN_BANDWIDTH:-16Mi}
@@ -41,7 +41,7 @@ eval "$(lab "$P" env hv1)"
     || fail "config set bandwidthPerMigration=$BW"
 vms=()
 for ((i = 1; i <= N; i++)); do
-    drain_vm_yaml "b$i" LiveMigrate "" >"$LAB_TMP/b$i.yaml"
+    guest_vm_yaml "b$i" LiveMigrate "" >"$LAB_TMP/b$i.yaml"
     lab "$P" vm start "b$i" --node hv1 -f "$LAB_TMP/b$i.yaml" \
         --ip "10.100.0.$((49 + i))/24" >/dev/null || fail "vm start b$i"
     vms+=("b$i")

@@ -19,7 +19,7 @@
 . "$(dirname "$0")/lib.sh"
 require_root
 . "$top_srcdir/tests/lab/drain-lib.sh"
-drain_require
+require_vm_lab
 
 CAP=16Mi
 CAP_BYTES=$((16 * 1024 * 1024))
@@ -46,10 +46,10 @@ check "policy slow-lane (bw=low: bandwidthPerMigration $CAP)" \
 check "config set parallelOutboundMigrationsPerNode=1" \
     "$ctl" config set parallelOutboundMigrationsPerNode=1
 
-drain_vm_yaml d1 LiveMigrate "" >"$T/d1.yaml"
-drain_vm_yaml d2 LiveMigrate "" >"$T/d2.yaml"
-drain_vm_yaml d3 LiveMigrate "bw: low" >"$T/d3.yaml"
-drain_vm_yaml s1 None "" >"$T/s1.yaml"
+guest_vm_yaml d1 LiveMigrate "" >"$T/d1.yaml"
+guest_vm_yaml d2 LiveMigrate "" >"$T/d2.yaml"
+guest_vm_yaml d3 LiveMigrate "bw: low" >"$T/d3.yaml"
+guest_vm_yaml s1 None "" >"$T/s1.yaml"
 ip=50
 for vm in d1 d2 d3 s1; do
     check "vm start $vm on hv1" lab "$P" vm start "$vm" --node hv1 \

@@ -198,6 +198,65 @@ tcp_transfer() {
     say "ok: TCP $from -> $to: $bytes bytes in $((t1 - t0)) ms, sha256 matches"
 }
 
+# ---------------------------------------------------------------- VMs
+
+# require_vm_lab: what a lab with QEMU guests and ovnmigd needs (skips
+# when a tool is missing); sets $ctl to ovnmigctl, builds the guest and
+# sets $guest (and OVNMIG_GUEST_DIR) to its directory.
+require_vm_lab() {
+    require_root
+    require_lab_tools
+    require_tool qemu-system-x86 qemu-system-x86_64
+    require_tool busybox-static busybox
+    require_tool socat socat
+    require_tool openssl openssl
+    ctl=$top_builddir/utilities/ovnmigctl
+    [ -x "$top_builddir/daemon/ovnmigd" ] || fail "daemon/ovnmigd is not built"
+    [ -x "$ctl" ] || fail "utilities/ovnmigctl is not built"
+    guest=$top_builddir/tests/guest/out
+    "$top_srcdir/tests/guest/build-guest.sh" "$guest" >/dev/null \
+        || fail "cannot build the test guest"
+    export OVNMIG_GUEST_DIR=$guest
+}
+
+# guest_vm_yaml NAME EVICTION-STRATEGY LABELS: a KubeVirt VirtualMachine
+# booting a 128 MiB test guest (after require_vm_lab) in namespace default,
+# live-migratable; LABELS in YAML flow style ("bw: low", or "").
+guest_vm_yaml() {
+    cat <<EOF
+apiVersion: kubevirt.io/v1
+kind: VirtualMachine
+metadata:
+  name: $1
+  namespace: default
+spec:
+  template:
+    metadata:
+      labels: {$3}
+      annotations:
+        kubevirt.io/allow-pod-bridge-network-live-migration: ""
+    spec:
+      evictionStrategy: $2
+      domain:
+        resources:
+          requests:
+            memory: 128Mi
+        devices:
+          interfaces:
+          - name: default
+            bridge: {}
+        firmware:
+          kernelBoot:
+            kernelArgs: console=ttyS0 panic=-1
+            container:
+              kernelPath: $guest/vmlinuz
+              initrdPath: $guest/initramfs.gz
+      networks:
+      - name: default
+        pod: {}
+EOF
+}
+
 # ---------------------------------------------------------------- leftovers
 
 # leftovers PREFIX: print whatever of that lab still exists (nothing when

@@ -14,18 +14,7 @@
 # source); Running is a copy slowed by bandwidthPerMigration.
 # MATRIX=... (e.g. "ovnmigd-src:Running") runs some cases only.
 . "$(dirname "$0")/lib.sh"
-require_root
-require_lab_tools
-require_tool qemu-system-x86 qemu-system-x86_64
-require_tool busybox-static busybox
-require_tool socat socat
-require_tool openssl openssl
-ctl=$top_builddir/utilities/ovnmigctl
-[ -x "$top_builddir/daemon/ovnmigd" ] || fail "daemon/ovnmigd is not built"
-[ -x "$ctl" ] || fail "utilities/ovnmigctl is not built"
-guest=$top_builddir/tests/guest/out
-"$top_srcdir/tests/guest/build-guest.sh" "$guest" >/dev/null \
-    || fail "cannot build the test guest"
+require_vm_lab
 . "$top_srcdir/tests/lab/migrate-lib.sh"
 
 lab_prefix P f
@@ -36,35 +25,7 @@ check "lab up: 2 nodes" lab "$P" up --nodes 2
 D=$(lab_dir "$P")
 eval "$(lab "$P" env hv1)"
 check "pod p3 on hv2 (the pinger)" lab "$P" pod add p3 --node hv2 --ip 10.100.0.30/24
-cat >"$T/vm1.yaml" <<YAML
-apiVersion: kubevirt.io/v1
-kind: VirtualMachine
-metadata:
-  name: vm1
-spec:
-  template:
-    metadata:
-      annotations:
-        kubevirt.io/allow-pod-bridge-network-live-migration: ""
-    spec:
-      domain:
-        resources:
-          requests:
-            memory: 128Mi
-        devices:
-          interfaces:
-          - name: default
-            bridge: {}
-        firmware:
-          kernelBoot:
-            kernelArgs: console=ttyS0 panic=-1
-            container:
-              kernelPath: $guest/vmlinuz
-              initrdPath: $guest/initramfs.gz
-      networks:
-      - name: default
-        pod: {}
-YAML
+guest_vm_yaml vm1 None "" >"$T/vm1.yaml"
 check "vm start $VM on hv1" lab "$P" vm start "$VM" --node hv1 --ip 10.100.0.50/24 -f "$T/vm1.yaml"
 wait_console hv1 "OVNMIG-LEASE event=bound" 90 || fail "the guest took no lease"
 

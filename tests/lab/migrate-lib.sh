@@ -2,24 +2,6 @@
 # after lib.sh, with P, D, VM and PORT set).
 # shellcheck shell=bash
 
-# require_vm_lab: what a lab with QEMU guests and ovnmigd needs (skips
-# when a tool is missing); sets $ctl to ovnmigctl and builds the guest.
-require_vm_lab() {
-    require_root
-    require_lab_tools
-    require_tool qemu-system-x86 qemu-system-x86_64
-    require_tool busybox-static busybox
-    require_tool socat socat
-    require_tool openssl openssl
-    ctl=$top_builddir/utilities/ovnmigctl
-    [ -x "$top_builddir/daemon/ovnmigd" ] || fail "daemon/ovnmigd is not built"
-    [ -x "$ctl" ] || fail "utilities/ovnmigctl is not built"
-    local guest=$top_builddir/tests/guest/out
-    "$top_srcdir/tests/guest/build-guest.sh" "$guest" >/dev/null \
-        || fail "cannot build the test guest"
-    export OVNMIG_GUEST_DIR=$guest
-}
-
 # vm_dir NODE: the VM's run directory on NODE.
 vm_dir() { echo "$D/$1/ovnmigd/vms/$PORT"; }
 
