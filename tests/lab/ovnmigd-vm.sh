@@ -17,22 +17,12 @@
 # vm delete leaves nothing: no QEMU, namespace, LSP, binding or run
 # directory.
 . "$(dirname "$0")/lib.sh"
-require_root
-require_lab_tools
-require_tool qemu-system-x86 qemu-system-x86_64
-require_tool busybox-static busybox
 require_tool tcpdump tcpdump
 require_tool util-linux nsenter
 require_tool ovn-central ovn-trace
 require_tool openvswitch-common ovs-ofctl
 require_tool python3 python3
-ctl=$top_builddir/utilities/ovnmigctl
-[ -x "$top_builddir/daemon/ovnmigd" ] || fail "daemon/ovnmigd is not built"
-[ -x "$ctl" ] || fail "utilities/ovnmigctl is not built"
-guest=$top_builddir/tests/guest/out
-"$top_srcdir/tests/guest/build-guest.sh" "$guest" >/dev/null \
-    || fail "cannot build the test guest"
-export OVNMIG_GUEST_DIR=$guest
+require_vm_lab
 
 # alive PID: running and not a zombie (PID 1 here may not reap).
 alive() {
