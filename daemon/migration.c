@@ -458,6 +458,35 @@ next_cookie(struct mige *e)
     return (UINT64_C(1) << 62) | ++e->next_cookie;
 }
 
+/* The record's progress and mode from the monitor's last sample; at the
+ * end ('final'), with QEMU's downtime and total time. */
+static void
+set_progress(struct cdb_mig_write *w, const struct mig *m, bool final)
+{
+    const struct mig_monitor *mon = &m->monitor;
+    bool ok = final && !m->error;
+    struct ds s = DS_EMPTY_INITIALIZER;
+
+    ds_put_format(&s, "{total=%"PRIu64", transferred=%"PRIu64", "
+                  "remaining=%"PRIu64", throughput=%"PRIu64", "
+                  "dirtyRate=%"PRIu64", iterations=%"PRIu64", permille=%u",
+                  mon->last.total, mon->last.transferred,
+                  ok ? 0 : mon->last.remaining, mon->throughput,
+                  mon->last.dirty_rate, mon->last.iterations,
+                  ok ? 1000 : mig_monitor_permille(mon));
+    if (final) {
+        ds_put_format(&s, ", downtimeMs=%"PRId64", totalMs=%"PRId64,
+                      m->downtime_ms, m->total_ms);
+    } else {
+        ds_put_format(&s, ", etaS=%lld", mig_monitor_eta_s(mon));
+    }
+    ds_put_char(&s, '}');
+    smap_replace(&w->set, "progress", ds_cstr(&s));
+    ds_destroy(&s);
+    cdb_mig_write_set_string(w, "mode", mon->post_copy ? "PostCopy"
+                                                       : "PreCopy");
+}
+
 static void
 write_final(struct mig *m)
 {
@@ -476,21 +505,7 @@ write_final(struct mig *m)
                                                         : "Failed");
     }
     if (m->msrc || m->downtime_ms || m->total_ms) {
-        const struct mig_monitor *mon = &m->monitor;
-        struct ds s = DS_EMPTY_INITIALIZER;
-        ds_put_format(&s, "{total=%"PRIu64", transferred=%"PRIu64", "
-                      "remaining=%"PRIu64", throughput=%"PRIu64", "
-                      "dirtyRate=%"PRIu64", iterations=%"PRIu64", "
-                      "downtimeMs=%"PRId64", totalMs=%"PRId64", "
-                      "permille=%u}", mon->last.total, mon->last.transferred,
-                      ok ? 0 : mon->last.remaining, mon->throughput,
-                      mon->last.dirty_rate, mon->last.iterations,
-                      m->downtime_ms, m->total_ms,
-                      ok ? 1000 : mig_monitor_permille(mon));
-        smap_replace(&w.set, "progress", ds_cstr(&s));
-        ds_destroy(&s);
-        cdb_mig_write_set_string(&w, "mode", m->monitor.post_copy
-                                             ? "PostCopy" : "PreCopy");
+        set_progress(&w, m, true);
     }
     if (ok) {
         w.vm_node = xstrdup(m->dst_node);
@@ -694,23 +709,10 @@ source_connect(struct mig *m)
 static void
 publish_progress(struct mig *m)
 {
-    const struct mig_monitor *mon = &m->monitor;
     struct cdb_mig_write w;
-    struct ds s = DS_EMPTY_INITIALIZER;
 
     cdb_mig_write_init(&w, m->uid);
-    ds_put_format(&s, "{total=%"PRIu64", transferred=%"PRIu64", "
-                  "remaining=%"PRIu64", throughput=%"PRIu64", "
-                  "dirtyRate=%"PRIu64", iterations=%"PRIu64", "
-                  "permille=%u, etaS=%lld}", mon->last.total,
-                  mon->last.transferred, mon->last.remaining,
-                  mon->throughput, mon->last.dirty_rate,
-                  mon->last.iterations, mig_monitor_permille(mon),
-                  mig_monitor_eta_s(mon));
-    smap_replace(&w.set, "progress", ds_cstr(&s));
-    ds_destroy(&s);
-    cdb_mig_write_set_string(&w, "mode", mon->post_copy ? "PostCopy"
-                                                        : "PreCopy");
+    set_progress(&w, m, false);
     static const char *const from = "Running";
     write_if(m, &w, 1, &from);
 }
