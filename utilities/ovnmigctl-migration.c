@@ -288,15 +288,26 @@ cmd_migration_list(int argc, char *argv[])
     free(rows);
 }
 
+/* The arguments of "migration show|watch|cancel": ID [--namespace NS].
+ * Connects to the database; returns ID, with the namespace in '*nsp'. */
+static const char *
+migration_args(const char *command, int *argc, char *argv[],
+               const char **nsp)
+{
+    *nsp = take_namespace(argc, argv);
+    if (*argc != 1) {
+        usage_error("migration %s: want UID|VM [--namespace NS]", command);
+    }
+    db_connect();
+    return argv[0];
+}
+
 void
 cmd_migration_show(int argc, char *argv[])
 {
-    const char *ns = take_namespace(&argc, argv);
-    if (argc != 1) {
-        usage_error("migration show: want UID|VM [--namespace NS]");
-    }
-    db_connect();
-    const struct omrec_migration *m = find_migration(argv[0], ns);
+    const char *ns;
+    const char *id = migration_args("show", &argc, argv, &ns);
+    const struct omrec_migration *m = find_migration(id, ns);
     if (json_output) {
         print_json(migration_to_json(m));
         return;
@@ -391,12 +402,9 @@ print_progress(const struct omrec_migration *m, bool tty)
 void
 cmd_migration_watch(int argc, char *argv[])
 {
-    const char *ns = take_namespace(&argc, argv);
-    if (argc != 1) {
-        usage_error("migration watch: want UID|VM [--namespace NS]");
-    }
-    db_connect();
-    char *uid = xstrdup(find_migration(argv[0], ns)->uid);
+    const char *ns;
+    const char *id = migration_args("watch", &argc, argv, &ns);
+    char *uid = xstrdup(find_migration(id, ns)->uid);
     bool tty = isatty(STDOUT_FILENO) && !json_output;
     unsigned int seqno = 0;
     char *last = NULL;
@@ -455,13 +463,10 @@ cmd_migration_watch(int argc, char *argv[])
 void
 cmd_migration_cancel(int argc, char *argv[])
 {
-    const char *ns = take_namespace(&argc, argv);
-    if (argc != 1) {
-        usage_error("migration cancel: want UID|VM [--namespace NS]");
-    }
-    db_connect();
+    const char *ns;
+    const char *id = migration_args("cancel", &argc, argv, &ns);
     for (;;) {
-        const struct omrec_migration *m = find_migration(argv[0], ns);
+        const struct omrec_migration *m = find_migration(id, ns);
         if (migration_is_final(m)) {
             fail("migration %s is over (%s)", m->uid, m->phase);
         }
