@@ -9,19 +9,27 @@
  * plumbing.  What ovnmigd adds on top of this is the engine's overhead.
  *
  * QEMU here lives in the node's namespace and opens the stream itself
- * ("tcp:ADDR:PORT"); its NIC is a tap of its own, connected to nothing.
+ * ("tcp:ADDR:PORT"); its NIC is the tap --tap names in that namespace: a
+ * tap of its own, or one the caller made persistent and put on a plain
+ * Linux bridge, so that the guest can be pinged across the move on an
+ * ideal L2 network -- the peer of "make bench-migrate" for the outage.
  *
  *   bare-migrate --dir DIR --kernel K --initrd I --append A --mac M
  *                --memory BYTES --tap NAME --runs N [--dirty COMMAND]
- *                [--downtime-limit MS] [--auto-converge]
+ *                [--downtime-limit MS] [--auto-converge] [--settle MS]
  *                --side NETNS,ADDR,NAME,TLS-DIR --side NETNS,ADDR,NAME,TLS-DIR
  *
  * Prints one line per migration:
  *   bare run=N from=A to=B target_start_ms=.. migrate_ms=.. total_ms=..
- *        qemu_total_ms=.. downtime_ms=..
+ *        qemu_total_ms=.. downtime_ms=.. pause_ms=.. t_migrate=.. t_done=..
  * where migrate_ms runs from "migrate" to QEMU's "completed", total_ms
- * also counts starting and preparing the target, and the qemu_ figures are
- * query-migrate's.  Exit status 0 if every run completed and the guest
+ * also counts starting and preparing the target, the qemu_ figures are
+ * query-migrate's, pause_ms runs from the source's STOP event to the
+ * target's RESUME (QEMU's own timestamps; -1 if one is missing), and
+ * t_migrate and t_done are the wall clock (seconds since the epoch) when
+ * "migrate" was sent and when the source reported completion.  --settle
+ * waits that long after each migration, for a pinger's view of one run not
+ * to run into the next.  Exit status 0 if every run completed and the guest
  * answered on its console afterwards with no kernel error.  Needs root.
  */
 #define _GNU_SOURCE
@@ -32,6 +40,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,6 +67,8 @@ struct side {
     char run_dir[512];
     struct qvm_spec spec;
     struct qmp *qmp;
+    double stopped, resumed;    /* Last STOP, RESUME event; 0: none. */
+    bool got_resume;            /* 'resumed' is set. */
 };
 
 static struct event_base *base;
@@ -133,6 +144,19 @@ console_type(const struct side *s, const char *line)
 }
 
 static void
+on_event(void *s_, const char *event, const struct json *data OVS_UNUSED,
+         double timestamp)
+{
+    struct side *s = s_;
+    if (!strcmp(event, "STOP")) {
+        s->stopped = timestamp;
+    } else if (!strcmp(event, "RESUME")) {
+        s->resumed = timestamp;
+        s->got_resume = true;
+    }
+}
+
+static void
 start_qemu(struct side *s, bool incoming)
 {
     char path[600];
@@ -150,11 +174,21 @@ start_qemu(struct side *s, bool incoming)
     int error = qvm_start(&s->spec, ns, &pid);
     close(ns);
     if (error) {
-        die("QEMU in %s: %s (see %s/qemu.err)", s->netns,
-            ovs_strerror(-error), s->run_dir);
+        char *err = xasprintf("%s/qemu.err", s->run_dir);
+        FILE *f = fopen(err, "r");
+        char said[512] = "";
+        if (f) {
+            size_t n = fread(said, 1, sizeof said - 1, f);
+            said[n] = '\0';
+            fclose(f);
+        }
+        die("QEMU in %s: %s: %s", s->netns, ovs_strerror(-error), said);
     }
     char *qmp = qvm_qmp_path(&s->spec);
-    error = qmp_connect(base, qmp, NULL, &s->qmp);
+    const struct qmp_callbacks cbs = { .event = on_event, .aux = s };
+    s->stopped = s->resumed = 0;
+    s->got_resume = false;
+    error = qmp_connect(base, qmp, &cbs, &s->qmp);
     free(qmp);
     if (error) {
         die("QMP in %s: %s", s->run_dir, ovs_strerror(-error));
@@ -173,7 +207,8 @@ struct outcome {
     bool done;
     int error;
     char message[256];
-    long long int at;
+    long long int at;           /* Monotonic. */
+    long long int wall;         /* The same instant, wall clock. */
 };
 
 static void
@@ -183,17 +218,25 @@ on_done(void *o_, int error, const char *message)
     o->done = true;
     o->error = error;
     o->at = time_msec();
+    o->wall = time_wall_msec();
     snprintf(o->message, sizeof o->message, "%s", message ? message : "");
+}
+
+/* Runs the event loop until '*flag' or 'seconds' pass. */
+static void
+run_while_not(const bool *flag, int seconds)
+{
+    long long int deadline = time_msec() + seconds * 1000LL;
+    while (!*flag && time_msec() < deadline) {
+        event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
+        usleep(1000);
+    }
 }
 
 static void
 run_until(struct outcome *o, int seconds)
 {
-    long long int deadline = time_msec() + seconds * 1000LL;
-    while (!o->done && time_msec() < deadline) {
-        event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
-        usleep(1000);
-    }
+    run_while_not(&o->done, seconds);
 }
 
 static int64_t
@@ -224,7 +267,7 @@ main(int argc, char *argv[])
 {
     const char *dir = NULL, *dirty = NULL;
     struct qvm_spec spec = { .cpus = 1 };
-    int runs = 10, n_sides = 0;
+    int runs = 10, n_sides = 0, settle_ms = 0;
     struct mig_config config;
     mig_config_init(&config);   /* The cluster's defaults, as ovnmigd's. */
 
@@ -245,6 +288,7 @@ main(int argc, char *argv[])
         {"side", required_argument, NULL, 's'},
         {"downtime-limit", required_argument, NULL, 'L'},
         {"auto-converge", no_argument, NULL, 'A'},
+        {"settle", required_argument, NULL, 'S'},
         {NULL, 0, NULL, 0},
     };
     for (int c; (c = getopt_long(argc, argv, "", options, NULL)) != -1;) {
@@ -261,6 +305,7 @@ main(int argc, char *argv[])
         case 'D': dirty = optarg; break;
         case 'L': config.downtime_limit_ms = atoi(optarg); break;
         case 'A': config.allow_auto_converge = true; break;
+        case 'S': settle_ms = atoi(optarg); break;
         case 's':
             if (n_sides >= 2) {
                 die("two --side only");
@@ -328,6 +373,9 @@ main(int argc, char *argv[])
         struct outcome o = { .done = false };
         struct mig_source *ms;
         long long int t_migrate = time_msec();
+        long long int t_migrate_wall = time_wall_msec();
+        src->stopped = dst->resumed = 0;
+        dst->got_resume = false;
         error = mig_source_start(base, src->qmp, &p, &monitor, on_done, &o,
                                  &ms);
         if (error) {
@@ -338,6 +386,10 @@ main(int argc, char *argv[])
         if (!o.done || o.error) {
             die("run %d: %s", run, o.done ? o.message : "no end in 600 s");
         }
+        /* The target's RESUME may come after the source's "completed". */
+        run_while_not(&dst->got_resume, 2);
+        long long int pause = src->stopped && dst->got_resume
+            ? llround((dst->resumed - src->stopped) * 1000) : -1;
 
         struct json *result = NULL;
         qmp_execute_sync(base, src->qmp, "query-migrate", NULL, 5000,
@@ -348,9 +400,10 @@ main(int argc, char *argv[])
 
         printf("bare run=%d from=%s to=%s target_start_ms=%lld "
                "migrate_ms=%lld total_ms=%lld qemu_total_ms=%"PRId64" "
-               "downtime_ms=%"PRId64"\n", run, src->name, dst->name,
+               "downtime_ms=%"PRId64" pause_ms=%lld t_migrate=%.3f "
+               "t_done=%.3f\n", run, src->name, dst->name,
                t_ready - t0, o.at - t_migrate, o.at - t0, qemu_total,
-               downtime);
+               downtime, pause, t_migrate_wall / 1000.0, o.wall / 1000.0);
         fflush(stdout);
         stop_qemu(src);
 
@@ -371,6 +424,9 @@ main(int argc, char *argv[])
                     : "does not answer", dst->run_dir);
             failures++;
             break;
+        }
+        if (settle_ms > 0) {
+            usleep(settle_ms * 1000);
         }
     }
     for (int i = 0; i < 2; i++) {

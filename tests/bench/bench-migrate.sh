@@ -3,9 +3,16 @@
 # QEMU's own pause, for ovnmig's multi-chassis cutover (a) and the naive
 # one (b: requested-chassis switched only once QEMU reports completion;
 # ovnmigd's benchmark knob Config external_ids:ovnmig-cutover=naive), in
-# the same run, on the same guest; then the engine's total migration time
-# against a bare QEMU-to-QEMU migration of the same guest (tests/bench/
-# bare-migrate); and a timeline of one migration as SVG.
+# the same run, on the same guest; then (c), the same guest migrated bare
+# QEMU to QEMU (tests/bench/bare-migrate) on a plain L2 bridge, pinged the
+# same way: the outage with no OVN and no ovnmig at all, and the peer of
+# the engine's total migration time; and a timeline of one migration as
+# SVG.
+#
+# QEMU's pause is printed two ways: the "downtime" query-migrate reports
+# (the source's view: from stopping the guest until it has sent the last
+# state) and from QEMU's own events, the source's STOP to the target's
+# RESUME -- what the guest lives through.
 #
 # A 3-node lab: the VM (a 256 MiB test guest, bridge binding) moves between
 # hv1 and hv2 while pod p3 on hv3 pings it every 10 ms.  The outage is the
@@ -90,6 +97,7 @@ bench_cleanup() {
     for f in "$BARE_DIR"/*/qemu.pid; do
         [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null
     done
+    [ "${BARE_NET:-0}" = 1 ] && bare_net_down
     (exit "$rc")
     lab_cleanup
 }
@@ -177,10 +185,10 @@ migrate_once() {
         || fail "run $k: cannot read the pings"
     j=$(ctl --json migration show "$uid") || fail "run $k: migration show"
     fields=$(python3 -c 'import json,sys; m=json.load(sys.stdin); p=m["progress"]; s=m["settings"]
-print(p.get("downtimeMs", -1), p.get("totalMs", -1), m["endTimestamp"] - m["startTimestamp"], s.get("cutover", "multi-chassis"))' <<<"$j") \
+print(p.get("downtimeMs", -1), p.get("totalMs", -1), m["endTimestamp"] - m["startTimestamp"], s.get("cutover", "multi-chassis"), p.get("pauseMs", -1))' <<<"$j") \
         || fail "run $k: cannot read the record"
-    local downtime qtotal etotal recmode
-    read -r downtime qtotal etotal recmode <<<"$fields"
+    local downtime qtotal etotal recmode evpause
+    read -r downtime qtotal etotal recmode evpause <<<"$fields"
     [ "$recmode" = "$mode" ] || fail "run $k: asked for $mode, the record says $recmode"
     # The guest, whole, on the target; nothing left on the source.
     wait_gone "$NODE" || fail "run $k: $NODE still has $(leftover_vm "$NODE")"
@@ -189,10 +197,10 @@ print(p.get("downtimeMs", -1), p.get("totalMs", -1), m["endTimestamp"] - m["star
     [ -z "$(kernel_errors "$dst")" ] || fail "run $k: the guest's kernel on $dst: $(kernel_errors "$dst")"
     mkdir -p "$OUT/raw"
     cp "$T/watch-$k.log" "$T/ping-$k.log" "$T/port-$k.pcap" "$OUT/raw/" 2>/dev/null
-    printf '%d\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t%s\n' \
+    printf '%d\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%d\n' \
         "$k" "$mode" "$work" "$NODE" "$dst" "$outage" "$cutover" "$resume" \
         "$net" "$guest" "$((sent - got))" "$sent" "$downtime" "$qtotal" \
-        "$etotal" "$uid" "$t_req" >>"$OUT/runs.tsv"
+        "$etotal" "$uid" "$t_req" "$evpause" >>"$OUT/runs.tsv"
     say "$(printf 'run %2d %-13s %-5s %s->%s  outage %4d (cutover %4d = resume %4d + net %3d + guest %3d) ms  lost %3d/%-4d  QEMU pause %3d ms  total %5d ms' \
         "$k" "$mode" "$work" "$NODE" "$dst" "$outage" "$cutover" "$resume" "$net" \
         "$guest" "$((sent - got))" "$sent" "$downtime" "$etotal")"
@@ -225,7 +233,7 @@ wait_console hv1 "^READY-42" 30 || fail "the guest's shell does not answer"
 ctl config set "downtimeLimitMs=$DOWNTIME_LIMIT_MS" allowAutoConverge=true >/dev/null \
     || fail "cannot set the downtime limit"
 say "liveMigrationConfig: $(ctl config get 2>/dev/null | tr '\n' ' ')"
-printf 'run\tmode\tworkload\tfrom\tto\toutage_ms\tcutover_ms\tresume_ms\tnet_ms\tguest_ms\tlost\tsent\tpause_ms\tqemu_total_ms\tengine_total_ms\tuid\tt_request\n' \
+printf 'run\tmode\tworkload\tfrom\tto\toutage_ms\tcutover_ms\tresume_ms\tnet_ms\tguest_ms\tlost\tsent\tpause_ms\tqemu_total_ms\tengine_total_ms\tuid\tt_request\tev_pause_ms\n' \
     >"$OUT/runs.tsv"
 
 say "idle guest: $RUNS migrations per cutover mode"
@@ -239,37 +247,109 @@ sleep 5
 say "dirtying guest ($DIRTY_MIB MiB rewritten in a loop): $RUNS migrations per cutover mode"
 series dirty
 
-# The engine's overhead: the same guest, bare QEMU to QEMU.  The lab's VM
-# is stopped first, so that both have the machine alike.
+# The peer (c), for the outage and for the engine's overhead: the same
+# guest, bare QEMU to QEMU (tests/bench/bare-migrate: same command line,
+# driver, parameters, TLS and migration network), on an ideal L2 network
+# and nothing else -- no cluster database, no OVN, no ovnmigd.  Each
+# node's tap is persistent and sits on a Linux bridge in the node's
+# namespace, both bridges hang off one "wire" bridge ($P-bw), and so does
+# pinger $P-bp: the bridges learn the guest's MAC from its RARP the way a
+# physical L2 network does.  Its outage is the guest's own pause as the
+# network sees it, with nothing to open or move.  The lab's VM is stopped
+# first, so that both have the machine alike.
+bare_net_up() {
+    local i ns
+    ip netns add "$P-bw" && ip netns add "$P-bp" || return 1
+    ip -n "$P-bw" link add bw type bridge && ip -n "$P-bw" link set bw up || return 1
+    for i in 1 2; do
+        ns=$P-hv$i
+        ip -n "$ns" tuntap add mode tap name "${P}bt" \
+            && ip -n "$ns" link add "${P}bb" type bridge \
+            && ip link add "${P}bv$i" netns "$ns" type veth peer name "w$i" netns "$P-bw" \
+            && ip -n "$ns" link set "${P}bt" master "${P}bb" up \
+            && ip -n "$ns" link set "${P}bv$i" master "${P}bb" up \
+            && ip -n "$ns" link set "${P}bb" up \
+            && ip -n "$P-bw" link set "w$i" master bw up || return 1
+    done
+    ip link add eth0 netns "$P-bp" type veth peer name wp netns "$P-bw" \
+        && ip -n "$P-bw" link set wp master bw up \
+        && ip -n "$P-bp" addr add 10.100.0.99/24 dev eth0 \
+        && ip -n "$P-bp" link set eth0 up && ip -n "$P-bp" link set lo up
+}
+bare_net_down() {
+    local i
+    for i in 1 2; do
+        ip -n "$P-hv$i" link del "${P}bt" 2>/dev/null
+        ip -n "$P-hv$i" link del "${P}bb" 2>/dev/null
+    done
+    ip netns del "$P-bp" 2>/dev/null
+    ip netns del "$P-bw" 2>/dev/null
+    return 0
+}
+# bare_row WORKLOAD LINE: one of bare-migrate's lines, with the outage it
+# caused in the pinger's log and the target's capture, to bare.tsv.
+bare_row() {
+    local work=$1 line=$2 kv window outage cutover resume net guest sent got
+    local -A v=()
+    for kv in ${line#bare }; do v[${kv%%=*}]=${kv#*=}; done
+    # From just before "migrate" to just before the next run's target.
+    window=$(awk -v a="${v[t_migrate]}" -v b="${v[t_done]}" -v s="$BARE_SETTLE_MS" \
+        'BEGIN { printf "%.3f %.3f", a - 0.3, b + (s - 100) / 1000 }')
+    eval "$(python3 "$GAPS" --window $window "$T/bare-$work-ping.log" "$T/bare-$work-${v[to]}.pcap")" \
+        || fail "bare run ${v[run]}: cannot read the pings"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\n' \
+        "${v[run]}" "$work" "${v[from]}" "${v[to]}" "${v[target_start_ms]}" \
+        "${v[migrate_ms]}" "${v[total_ms]}" "${v[qemu_total_ms]}" "${v[downtime_ms]}" \
+        "${v[pause_ms]}" "$outage" "$cutover" "$resume" "$net" "$guest" \
+        "$((sent - got))" "$sent" >>"$OUT/bare.tsv"
+    say "$(printf 'bare %2d %-5s %s->%s  outage %4d (cutover %4d = resume %4d + net %3d + guest %3d) ms  lost %3d/%-4d  QEMU pause %3d ms (events %3d)' \
+        "${v[run]}" "$work" "${v[from]}" "${v[to]}" "$outage" "$cutover" "$resume" \
+        "$net" "$guest" "$((sent - got))" "$sent" "${v[downtime_ms]}" "${v[pause_ms]}")"
+}
+BARE_NET=0
 lab "$P" vm stop "$VM" >/dev/null || fail "vm stop"
 wait_gone "$NODE" || fail "the VM did not stop"
 append=$(python3 -c 'import json,sys; print([v for v in json.load(sys.stdin) if v["name"] == "'"$VM"'"][0]["boot"]["cmdline"])' \
     <<<"$(ctl --json vm list 2>/dev/null)" 2>/dev/null) || append="console=ttyS0 panic=-1"
-printf 'run\tworkload\tfrom\tto\ttarget_start_ms\tmigrate_ms\ttotal_ms\tqemu_total_ms\tpause_ms\n' >"$OUT/bare.tsv"
+BARE_NET=1
+bare_net_up || fail "cannot build the bare peer's L2 network"
+BARE_SETTLE_MS=1500
+printf 'run\tworkload\tfrom\tto\ttarget_start_ms\tmigrate_ms\ttotal_ms\tqemu_total_ms\tpause_ms\tev_pause_ms\toutage_ms\tcutover_ms\tresume_ms\tnet_ms\tguest_ms\tlost\tsent\n' >"$OUT/bare.tsv"
 for work in idle dirty; do
     dirty_arg=()
     [ "$work" = idle ] || dirty_arg=(--dirty "$dirty_cmd")
-    say "bare QEMU to QEMU, $work guest: $RUNS migrations"
+    say "bare QEMU to QEMU on a plain L2 network, $work guest: $RUNS migrations"
     mkdir -p "$BARE_DIR"
+    bare_pids=()
+    for n in hv1 hv2; do
+        ip netns exec "$P-$n" tcpdump --immediate-mode -U -nn -s 96 -i "${P}bt" \
+            -w "$T/bare-$work-$n.pcap" 'icmp or rarp' 2>/dev/null &
+        bare_pids+=($!)
+    done
+    ip netns exec "$P-bp" ping -D -i 0.01 -W 1 10.100.0.50 >"$T/bare-$work-ping.log" 2>&1 &
+    bare_pids+=($!)
+    LAB_BG_PIDS+=("${bare_pids[@]}")
     "$BARE" --dir "$BARE_DIR" --kernel "$guest/vmlinuz" --initrd "$guest/initramfs.gz" \
-        --append "$append" --mac 0a:58:0a:64:00:32 --memory $((262152 * 1024)) \
-        --tap "${P}bt" --runs "$RUNS" "${dirty_arg[@]}" \
-        --downtime-limit "$DOWNTIME_LIMIT_MS" --auto-converge \
+        --append "$append static_ip=$VM_IP/24" --mac 0a:58:0a:64:00:32 \
+        --memory $((262152 * 1024)) --tap "${P}bt" --runs "$RUNS" "${dirty_arg[@]}" \
+        --downtime-limit "$DOWNTIME_LIMIT_MS" --auto-converge --settle "$BARE_SETTLE_MS" \
         --side "$P-hv1,172.31.253.1,hv1,$D/pki/hv1" \
         --side "$P-hv2,172.31.253.2,hv2,$D/pki/hv2" >"$T/bare-$work.log" \
         || fail "bare migration ($work): $(tail -n 3 "$T/bare-$work.log")"
-    sed "s/^bare /[bench-migrate] bare $work /" "$T/bare-$work.log"
-    awk -v w="$work" '/^bare run=/ {
-        for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
-        printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", v["run"], w, v["from"], v["to"],
-            v["target_start_ms"], v["migrate_ms"], v["total_ms"], v["qemu_total_ms"], v["downtime_ms"]
-    }' "$T/bare-$work.log" >>"$OUT/bare.tsv"
+    sleep 0.3
+    kill -INT "${bare_pids[@]}" 2>/dev/null
+    wait "${bare_pids[@]}" 2>/dev/null
+    mkdir -p "$OUT/raw"
+    cp "$T/bare-$work.log" "$T/bare-$work-ping.log" "$T/bare-$work"-hv?.pcap "$OUT/raw/" 2>/dev/null
+    while read -r line; do
+        bare_row "$work" "$line"
+    done < <(grep '^bare run=' "$T/bare-$work.log")
 done
 
 # The first multi-chassis migration of the dirtying guest, on a timeline.
 plot_k=$(awk -F'\t' '$2 == "multi-chassis" && $3 == "dirty" { print $1; exit }' "$OUT/runs.tsv")
 row=$(awk -F'\t' -v k="$plot_k" '$1 == k' "$OUT/runs.tsv")
-IFS=$'\t' read -r _ _ _ from to _ _ _ _ _ _ _ pause _ _ uid t_req <<<"$row"
+IFS=$'\t' read -r _ _ _ from to _ _ _ _ _ _ _ pause _ _ uid t_req _ <<<"$row"
 python3 "$PLOT" --watch "$T/watch-$plot_k.log" --ping "$T/ping-$plot_k.log" \
     --log "$from=$D/$from/ovnmigd.log" --log "$to=$D/$to/ovnmigd.log" \
     --uid "$uid" --t0 "$t_req" --pause "$pause" \
@@ -296,50 +376,61 @@ def med(xs):
 def col(rs, name):
     return [int(r[name]) for r in rs if int(r[name]) >= 0]
 
-print("Outage a guest sees (ms; 10 ms pings from another node): the longest "
-      "gap anywhere, and the gap")
-print("around its resumption on the target (cutover = resume + net + guest); "
-      "QEMU's own pause (downtime)")
-hdr = ("guest", "cutover", "n", "out50", "out95", "outMax", "cut50", "cut95",
-       "pause50", "cut-pause50", "resume50", "net50", "guest50", "lost50")
-print("%-5s %-13s %2s %6s %6s %6s %6s %6s %7s %11s %8s %5s %7s %6s" % hdr)
+print("Outage a guest sees (ms; 10 ms pings): the longest gap anywhere, and the gap around its")
+print("resumption on the target (cutover = resume + net + guest, from a capture on the target's port);")
+print("QEMU's pause as it reports it (downtime) and by its events (source STOP -> target RESUME).")
+print("Peers: (a) ovnmig multi-chassis, (b) naive cutover, (c) bare QEMU to QEMU on a plain L2 bridge.")
+hdr = ("guest", "peer", "n", "out50", "out95", "outMax", "cut50", "cut95",
+       "down50", "evpause50", "resume50", "net50", "guest50", "lost50")
+print("%-5s %-15s %2s %6s %6s %6s %6s %6s %6s %9s %8s %5s %7s %6s" % hdr)
+PEERS = (("multi-chassis", "(a) multi-chassis"), ("naive", "(b) naive"),
+         ("bare", "(c) bare L2"))
 verdicts = []
 for work in ("idle", "dirty"):
     m50 = {}
-    for mode in ("multi-chassis", "naive"):
-        rs = [r for r in runs if r["workload"] == work and r["mode"] == mode]
+    for mode, label in PEERS:
+        if mode == "bare":
+            rs = [r for r in bare if r["workload"] == work]
+        else:
+            rs = [r for r in runs if r["workload"] == work and r["mode"] == mode]
         if not rs:
             continue
         out, cut = col(rs, "outage_ms"), col(rs, "cutover_ms")
-        pause = col(rs, "pause_ms")
-        excess = [int(r["cutover_ms"]) - int(r["pause_ms"]) for r in rs
-                  if int(r["cutover_ms"]) >= 0]
-        oexcess = [int(r["outage_ms"]) - int(r["pause_ms"]) for r in rs]
-        m50[mode] = (med(out), med(cut))
-        print("%-5s %-13s %2d %6.0f %6d %6d %6.0f %6d %7.0f %11.0f %8.0f %5.0f "
+        m50[mode] = (med(out), med(cut), pct(out, 95))
+        print("%-5s %-15s %2d %6.0f %6d %6d %6.0f %6d %6.0f %9.0f %8.0f %5.0f "
               "%7.0f %6.0f" % (
-                  work, mode, len(rs), med(out), pct(out, 95), max(out),
-                  med(cut), pct(cut, 95), med(pause), med(excess),
-                  med(col(rs, "resume_ms")), med(col(rs, "net_ms")),
-                  med(col(rs, "guest_ms")), med(col(rs, "lost"))))
-        if mode == "multi-chassis":
-            verdicts.append((work, "longest gap", med(oexcess) <= 20
-                             and pct(out, 95) < 100, med(oexcess),
-                             pct(out, 95)))
-            verdicts.append((work, "cutover gap", med(excess) <= 20
-                             and pct(cut, 95) < 100, med(excess),
-                             pct(cut, 95)))
-    if len(m50) == 2:
-        (ao, ac), (bo, bc) = m50["multi-chassis"], m50["naive"]
-        print("%-5s naive / multi-chassis, median: longest gap %.2f, cutover "
-              "gap %.2f" % (work, bo / ao if ao > 0 else 0,
-                            bc / ac if ac > 0 else 0))
+                  work, label, len(rs), med(out), pct(out, 95), max(out),
+                  med(cut), pct(cut, 95), med(col(rs, "pause_ms")),
+                  med(col(rs, "ev_pause_ms")), med(col(rs, "resume_ms")),
+                  med(col(rs, "net_ms")), med(col(rs, "guest_ms")),
+                  med(col(rs, "lost"))))
+        if mode != "multi-chassis":
+            continue
+        for name, key in (("QEMU's downtime", "pause_ms"),
+                          ("QEMU's pause by events", "ev_pause_ms")):
+            ex = [int(r["outage_ms"]) - int(r[key]) for r in rs
+                  if int(r[key]) >= 0]
+            if ex:
+                verdicts.append((work, "outage - " + name, med(ex),
+                                 pct(out, 95)))
+    a = m50.get("multi-chassis")
+    if a and "naive" in m50:
+        bo, bc, _ = m50["naive"]
+        print("%-5s (b)/(a), median: longest gap %.2f, cutover gap %.2f"
+              % (work, bo / a[0] if a[0] > 0 else 0,
+                 bc / a[1] if a[1] > 0 else 0))
+    if a and "bare" in m50:
+        co, cc, _ = m50["bare"]
+        print("%-5s (a)/(c), median: longest gap %.2f, cutover gap %.2f"
+              % (work, a[0] / co if co > 0 else 0, a[1] / cc if cc > 0 else 0))
+        verdicts.append((work, "outage - (c)'s outage", a[0] - co, a[2]))
 print()
-print("Goal for multi-chassis: outage <= QEMU's pause + 20 ms at the median, "
-      "< 100 ms at p95")
-for work, what, ok, ex, p95 in verdicts:
-    print("  %-5s %-12s median excess over the pause %5.0f ms, p95 %5d ms: %s"
-          % (work, what, ex, p95, "met" if ok else "NOT met"))
+print("Goal for (a): outage <= QEMU's pause + 20 ms at the median, < 100 ms at p95; the pause three ways:")
+for work, what, ex, p95 in verdicts:
+    print("  %-5s %-37s median %5.0f ms, p95 outage %5d ms: %s"
+          % (work, what, ex, p95,
+             "met" if ex <= 20 and p95 < 100 else
+             "median met, p95 not" if ex <= 20 else "NOT met"))
 print()
 print("Total migration time, ms (engine: from the request to Succeeded, "
       "target preparation and OVN included;")

@@ -20,7 +20,12 @@
 #
 # A field is -1 when the capture does not tell (no RARP seen).
 #
-#   migrate-gaps.py PING-LOG PCAP
+# With --window T0 T1 (seconds since the epoch), only the replies and the
+# captured frames between T0 and T1 count, for a ping log and captures
+# that span several migrations (the bare peer); "sent" is then the span
+# of the replies' sequence numbers.
+#
+#   migrate-gaps.py [--window T0 T1] PING-LOG PCAP
 #
 # SPDX-License-Identifier: Apache-2.0
 import re
@@ -29,15 +34,23 @@ import sys
 
 
 def main():
-    ping_log, pcap = sys.argv[1:3]
-    replies, sent = [], 0
+    args = sys.argv[1:]
+    lo, hi = 0.0, float("inf")
+    if args[:1] == ["--window"]:
+        lo, hi = float(args[1]), float(args[2])
+        args = args[3:]
+    ping_log, pcap = args[:2]
+    replies, seqs, sent = [], [], 0
     for line in open(ping_log, errors="replace"):
-        m = re.match(r"^\[(\d+\.\d+)\] .*bytes from", line)
-        if m:
+        m = re.match(r"^\[(\d+\.\d+)\] .*bytes from.*icmp_seq=(\d+)", line)
+        if m and lo <= float(m.group(1)) <= hi:
             replies.append(float(m.group(1)))
+            seqs.append(int(m.group(2)))
         m = re.match(r"^(\d+) packets transmitted", line)
         if m:
             sent = int(m.group(1))
+    if hi != float("inf"):
+        sent = seqs[-1] - seqs[0] + 1 if seqs else 0
     outage = max([b - a for a, b in zip(replies, replies[1:])] or [0])
 
     try:
@@ -46,9 +59,12 @@ def main():
                               check=False).stdout.splitlines()
     except OSError:
         text = []
-    rarps = [float(l.split()[0]) for l in text if "Reverse Request" in l]
-    requests = [float(l.split()[0]) for l in text if "echo request" in l]
-    answers = [float(l.split()[0]) for l in text if "echo reply" in l]
+    def when(what):
+        times = (float(l.split()[0]) for l in text if what in l)
+        return [t for t in times if lo <= t <= hi]
+    rarps = when("Reverse Request")
+    requests = when("echo request")
+    answers = when("echo reply")
 
     cutover = resume = net = guest = -1.0
     if rarps and replies:
