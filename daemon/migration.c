@@ -313,7 +313,9 @@ incoming_done(void *m_, int error, const char *message)
 {
     struct mig *m = m_;
     if (error) {
-        target_fail(m, "migrate-incoming: %s", message);
+        /* 'message' names the step that failed: the chain sent none after
+         * it, so it may not be migrate-incoming. */
+        target_fail(m, "preparing QEMU to receive: %s", message);
     } else {
         VLOG_INFO("migration %s (%s): QEMU receives", m->uid, m->port);
     }

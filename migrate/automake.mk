@@ -71,6 +71,19 @@ tests_test_migrate_CPPFLAGS = $(AM_CPPFLAGS) \
 tests_test_migrate_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(EVENT_CFLAGS)
 tests_test_migrate_LDADD = $(CMOCKA_LIBS) $(EVENT_LIBS) $(OVS_LIBS)
 
+# The driver against a scripted QMP peer (no QEMU needed).
+check_PROGRAMS += tests/test-driver tests/test-driver-asan
+UNIT_TESTS += tests/test-driver tests/test-driver-asan
+tests_test_driver_SOURCES = tests/test-driver.c migrate/driver.c \
+	migrate/driver.h migrate/monitor.c migrate/policy.c migrate/qmp.c \
+	lib/quantity.c
+tests_test_driver_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(EVENT_CFLAGS)
+tests_test_driver_LDADD = $(CMOCKA_LIBS) $(EVENT_LIBS) $(OVS_LIBS)
+tests_test_driver_asan_SOURCES = $(tests_test_driver_SOURCES)
+tests_test_driver_asan_CFLAGS = $(tests_test_driver_CFLAGS) $(SAN_CFLAGS)
+tests_test_driver_asan_LDFLAGS = $(SAN_CFLAGS)
+tests_test_driver_asan_LDADD = $(tests_test_driver_LDADD)
+
 check_PROGRAMS += tests/test-scheduler tests/test-scheduler-asan
 UNIT_TESTS += tests/test-scheduler tests/test-scheduler-asan
 tests_test_scheduler_SOURCES = tests/test-scheduler.c migrate/scheduler.c \

@@ -66,7 +66,12 @@ void mig_params_from_config(struct mig_params *, const struct mig_config *,
 typedef void mig_done_cb(void *aux, int error, const char *message);
 
 /* Prepares the target QEMU behind 'qmp' (started with -incoming defer)
- * and starts listening.  'done' runs when it listens, or failed. */
+ * and starts listening.  'done' runs when it listens, or failed.
+ *
+ * Both sides send their commands one at a time, each once the previous
+ * one succeeded: the first QEMU refuses ends the chain, and the message
+ * is that command's name and QEMU's error ("migrate-set-parameters:
+ * GenericError: ..."). */
 int mig_target_prepare(struct qmp *, const struct mig_params *,
                        mig_done_cb *done, void *aux);
 

@@ -1,0 +1,291 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * migrate/driver against a scripted QMP peer: a unix socket in this
+ * process that greets, answers each command as the test says, and sends
+ * the events the test chooses, when it chooses.  What a real QEMU cannot
+ * be made to do on cue: fail one step of a chain, hold a reply, send a
+ * MIGRATION event while a poll is under way.  No QEMU, no privileges
+ * (tests/test-migrate.c runs the driver against real QEMU). */
+#include <config.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <event2/event.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "migrate/driver.h"
+#include "migrate/monitor.h"
+#include "migrate/policy.h"
+#include "migrate/qmp.h"
+#include "openvswitch/dynamic-string.h"
+#include "openvswitch/json.h"
+#include "openvswitch/shash.h"
+#include "svec.h"
+#include "timeval.h"
+#include "util.h"
+
+/* The peer. */
+struct peer {
+    char dir[64], path[128];
+    int listen_fd, fd;
+    struct ds in;               /* Bytes read, not yet a whole command. */
+    struct svec commands;       /* Every command received, in order. */
+
+    const char *fail_command;   /* Answered with an error. */
+    const char *status;         /* What query-migrate says. */
+    bool hold_query;            /* Keep query-migrate replies back... */
+    long long held_id;          /* ...this one (-1: none). */
+    int n_queries;
+};
+
+static struct event_base *base;
+
+static void
+peer_send(struct peer *p, const char *text)
+{
+    size_t n = strlen(text);
+    assert_int_equal(write(p->fd, text, n), (ssize_t) n);
+    assert_int_equal(write(p->fd, "\r\n", 2), 2);
+}
+
+static void
+peer_reply_query(struct peer *p, long long id, const char *status)
+{
+    char *text = xasprintf(
+        "{\"return\": {\"status\": \"%s\", \"ram\": {\"total\": 1000, "
+        "\"transferred\": 500, \"remaining\": 500, \"dirty-sync-count\": 1},"
+        " \"error-desc\": \"peer says no\"}, \"id\": %lld}", status, id);
+    peer_send(p, text);
+    free(text);
+}
+
+static void
+peer_answer(struct peer *p, const struct json *cmd)
+{
+    const struct json *exec = shash_find_data(json_object(cmd), "execute");
+    const struct json *id = shash_find_data(json_object(cmd), "id");
+    assert_non_null(exec);
+    assert_non_null(id);
+    const char *name = json_string(exec);
+    long long n = json_integer(id);
+    svec_add(&p->commands, name);
+
+    if (p->fail_command && !strcmp(name, p->fail_command)) {
+        char *text = xasprintf("{\"error\": {\"class\": \"GenericError\", "
+                               "\"desc\": \"%s refused\"}, \"id\": %lld}",
+                               name, n);
+        peer_send(p, text);
+        free(text);
+    } else if (!strcmp(name, "query-migrate")) {
+        p->n_queries++;
+        if (p->hold_query) {
+            p->held_id = n;
+        } else {
+            peer_reply_query(p, n, p->status);
+        }
+    } else {
+        char *text = xasprintf("{\"return\": {}, \"id\": %lld}", n);
+        peer_send(p, text);
+        free(text);
+    }
+}
+
+/* Reads and answers what the client sent. */
+static void
+peer_pump(struct peer *p)
+{
+    char buf[4096];
+    ssize_t n;
+    while ((n = read(p->fd, buf, sizeof buf)) > 0) {
+        ds_put_buffer(&p->in, buf, n);
+    }
+    char *end;
+    while ((end = strstr(ds_cstr(&p->in), "\r\n"))) {
+        *end = '\0';
+        struct json *cmd = json_from_string(ds_cstr(&p->in));
+        assert_int_equal(cmd->type, JSON_OBJECT);
+        peer_answer(p, cmd);
+        json_destroy(cmd);
+        size_t used = end + 2 - p->in.string;
+        memmove(p->in.string, end + 2, p->in.length - used);
+        p->in.length -= used;
+        p->in.string[p->in.length] = '\0';
+    }
+}
+
+/* Both sides run until 'cond' holds or 'ms' pass.  Returns 'cond'. */
+#define RUN_UNTIL(P, COND, MS)                                          \
+    ({                                                                  \
+        long long deadline_ = time_msec() + (MS);                       \
+        while (!(COND) && time_msec() < deadline_) {                    \
+            event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK);       \
+            peer_pump(P);                                               \
+            usleep(1000);                                               \
+        }                                                               \
+        (COND);                                                         \
+    })
+
+static int
+count_command(const struct peer *p, const char *name)
+{
+    int n = 0;
+    for (size_t i = 0; i < p->commands.n; i++) {
+        n += !strcmp(p->commands.names[i], name);
+    }
+    return n;
+}
+
+/* A peer and a client connected to it: the client in '*qmpp', its
+ * events to 'cbs'. */
+static struct peer *
+peer_create(const struct qmp_callbacks *cbs, struct qmp **qmpp)
+{
+    struct peer *p = xzalloc(sizeof *p);
+    strcpy(p->dir, "/tmp/ovnmig-test-driver-XXXXXX");
+    assert_non_null(mkdtemp(p->dir));
+    snprintf(p->path, sizeof p->path, "%s/qmp.sock", p->dir);
+    ds_init(&p->in);
+    svec_init(&p->commands);
+    p->status = "active";
+    p->held_id = -1;
+
+    struct sockaddr_un sun = { .sun_family = AF_UNIX };
+    strcpy(sun.sun_path, p->path);
+    p->listen_fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    assert_int_equal(bind(p->listen_fd, (struct sockaddr *) &sun,
+                          sizeof sun), 0);
+    assert_int_equal(listen(p->listen_fd, 1), 0);
+    /* A unix socket's connect completes from the backlog. */
+    assert_int_equal(qmp_connect(base, p->path, cbs, qmpp), 0);
+    p->fd = accept4(p->listen_fd, NULL, NULL, SOCK_NONBLOCK);
+    assert_true(p->fd >= 0);
+    peer_send(p, "{\"QMP\": {\"version\": {}, \"capabilities\": []}}");
+    return p;
+}
+
+static void
+peer_destroy(struct peer *p)
+{
+    close(p->fd);
+    close(p->listen_fd);
+    unlink(p->path);
+    rmdir(p->dir);
+    ds_destroy(&p->in);
+    svec_destroy(&p->commands);
+    free(p);
+}
+
+struct outcome {
+    int n_done;
+    int error;
+    char message[256];
+};
+
+static void
+on_done(void *o_, int error, const char *message)
+{
+    struct outcome *o = o_;
+    o->n_done++;
+    o->error = error;
+    snprintf(o->message, sizeof o->message, "%s", message ? message : "");
+}
+
+static void
+params_init(struct mig_params *params, struct mig_config *config)
+{
+    mig_config_init(config);
+    mig_params_from_config(params, config, "unix:/nonexistent");
+}
+
+/* ------------------------------------------------------------ the chain */
+
+/* The target's chain stops at the first step QEMU refuses, and says
+ * which: migrate-incoming never goes out after a failed step. */
+static void
+test_target_chain_stops(void **state OVS_UNUSED)
+{
+    static const char *const steps[] = {
+        "object-add", "migrate-set-capabilities", "migrate-set-parameters",
+        "migrate-incoming",
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(steps); i++) {
+        struct qmp *qmp;
+        struct peer *p = peer_create(NULL, &qmp);
+        struct mig_params params;
+        struct mig_config config;
+        params_init(&params, &config);
+        params.tls_dir = "/nonexistent/pki";
+        p->fail_command = steps[i];
+
+        struct outcome o = { 0 };
+        assert_int_equal(mig_target_prepare(qmp, &params, on_done, &o), 0);
+        assert_true(RUN_UNTIL(p, o.n_done, 5000));
+        RUN_UNTIL(p, false, 100);   /* Would anything else go out? */
+
+        assert_int_equal(o.n_done, 1);
+        assert_int_equal(o.error, -EPROTO);
+        char *want = xasprintf("%s: GenericError: %s refused", steps[i],
+                               steps[i]);
+        assert_string_equal(o.message, want);
+        free(want);
+        for (size_t j = 0; j < ARRAY_SIZE(steps); j++) {
+            assert_int_equal(count_command(p, steps[j]), j <= i);
+        }
+        qmp_destroy(qmp);
+        peer_destroy(p);
+    }
+}
+
+/* So does the source's: "migrate" never goes out after a failed step. */
+static void
+test_source_chain_stops(void **state OVS_UNUSED)
+{
+    struct qmp *qmp;
+    struct peer *p = peer_create(NULL, &qmp);
+    struct mig_params params;
+    struct mig_config config;
+    params_init(&params, &config);
+    p->fail_command = "migrate-set-parameters";
+
+    struct mig_monitor monitor;
+    mig_monitor_init(&monitor, &config, 1 << 20, 0, time_msec());
+    struct outcome o = { 0 };
+    struct mig_source *s;
+    assert_int_equal(mig_source_start(base, qmp, &params, &monitor, on_done,
+                                      &o, &s), 0);
+    assert_true(RUN_UNTIL(p, o.n_done, 5000));
+    RUN_UNTIL(p, false, 100);
+    assert_int_equal(o.n_done, 1);
+    assert_int_equal(o.error, -EPROTO);
+    assert_non_null(strstr(o.message, "migrate-set-parameters: "));
+    assert_int_equal(count_command(p, "migrate"), 0);
+    assert_int_equal(count_command(p, "query-migrate"), 0);
+    mig_source_destroy(s);
+    qmp_destroy(qmp);
+    peer_destroy(p);
+}
+
+int
+main(void)
+{
+    signal(SIGPIPE, SIG_IGN);
+    set_program_name("test-driver");
+    base = event_base_new();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_target_chain_stops),
+        cmocka_unit_test(test_source_chain_stops),
+    };
+    int rc = cmocka_run_group_tests_name("driver", tests, NULL, NULL);
+    event_base_free(base);
+    return rc;
+}
