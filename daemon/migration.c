@@ -623,6 +623,26 @@ copy_done(void *m_, int error, const char *message)
     }
 }
 
+/* The source QEMU's events, to the driver: it acts on a MIGRATION event
+ * at once rather than at its next poll. */
+static void
+source_qmp_event(void *m_, const char *event, const struct json *data,
+                 double timestamp)
+{
+    struct mig *m = m_;
+    mig_source_event(m->msrc, event, data, timestamp);
+}
+
+static int
+source_qmp_connect(struct mig *m, const char *run_dir)
+{
+    const struct qmp_callbacks cbs = { .event = source_qmp_event, .aux = m };
+    char *qmp_path = xasprintf("%s/qmp.sock", run_dir);
+    int error = qmp_connect(m->e->base, qmp_path, &cbs, &m->qmp);
+    free(qmp_path);
+    return error;
+}
+
 static void
 source_copy(struct mig *m)
 {
@@ -633,9 +653,7 @@ source_copy(struct mig *m)
         source_fail(m, -ENOENT, "the VM no longer runs on this node");
         return;
     }
-    char *qmp_path = xasprintf("%s/qmp.sock", run_dir);
-    int error = qmp_connect(e->base, qmp_path, NULL, &m->qmp);
-    free(qmp_path);
+    int error = source_qmp_connect(m, run_dir);
     if (error) {
         source_fail(m, error, "QMP: %s", ovs_strerror(-error));
         return;
@@ -933,9 +951,7 @@ source_attach(struct mig *m, const char *run_dir)
     struct mige *e = m->e;
 
     m->hook_started = true;     /* The LSP names both chassis. */
-    char *qmp_path = xasprintf("%s/qmp.sock", run_dir);
-    int error = qmp_connect(e->base, qmp_path, NULL, &m->qmp);
-    free(qmp_path);
+    int error = source_qmp_connect(m, run_dir);
     if (error) {
         source_fail(m, error, "QMP: %s", ovs_strerror(-error));
         return;

@@ -82,6 +82,7 @@ struct chain {
     void (*done)(struct chain *, int error, const char *message);
     void *owner;
     bool stopped;               /* Send nothing more. */
+    bool all_sent;              /* The last step went out. */
 };
 
 static void chain_reply(void *, int, const struct json *, const char *);
@@ -123,6 +124,8 @@ chain_advance(struct chain *c)
         chain_free_args(c);
         c->done(c, error, msg);
         free(msg);
+    } else if (c->next == c->n) {
+        c->all_sent = true;
     }
 }
 
@@ -296,6 +299,8 @@ struct mig_source {
 
     unsigned int n_pending;     /* QMP replies still to come to us. */
     bool polling;               /* A query-migrate is outstanding. */
+    bool poll_again;            /* ...and an event came after it went. */
+    bool attached;              /* mig_source_attach(): no chain. */
     bool finished;              /* 'done' was called. */
     bool cancelling;
     bool destroyed;             /* Free once n_pending drops to 0. */
@@ -360,6 +365,8 @@ ram_get(const struct json *ram, const char *name)
            ? json_integer(v) : 0;
 }
 
+static void poll_timer(evutil_socket_t, short, void *);
+
 static void
 query_reply(void *s_, int error, const struct json *result, const char *desc)
 {
@@ -422,7 +429,13 @@ query_reply(void *s_, int error, const struct json *result, const char *desc)
             return;
         }
     }
-    if (!s->finished) {
+    if (s->finished) {
+        /* Done. */
+    } else if (s->poll_again) {
+        /* This answer may predate the event: ask again, now. */
+        s->poll_again = false;
+        poll_timer(0, 0, s);
+    } else {
         struct timeval tv = { s->poll_ms / 1000, (s->poll_ms % 1000) * 1000 };
         evtimer_add(s->timer, &tv);
     }
@@ -506,9 +519,55 @@ mig_source_attach(struct event_base *base, struct qmp *qmp,
     s->done = done;
     s->aux = aux;
     s->timer = evtimer_new(base, poll_timer, s);
+    s->attached = true;
     *srcp = s;
     poll_timer(0, 0, s);
     return 0;
+}
+
+/* Whether "migrate" went out (or, attached, the migration was already
+ * QEMU's): before, QEMU's status and events are an earlier migration's. */
+static bool
+source_migrating(const struct mig_source *s)
+{
+    return s->attached || s->chain.all_sent;
+}
+
+/* The statuses of a MIGRATION event that the poll acts on: the end, or
+ * the switch to post-copy (past cancelling). */
+static bool
+status_is_decisive(const char *status)
+{
+    return (!strcmp(status, "completed") || !strcmp(status, "failed")
+            || !strcmp(status, "cancelled")
+            || !strcmp(status, "postcopy-active"));
+}
+
+void
+mig_source_event(struct mig_source *s, const char *event,
+                 const struct json *data, double timestamp)
+{
+    if (!s || s->finished || !source_migrating(s)
+        || strcmp(event, "MIGRATION")) {
+        return;
+    }
+    const struct json *st = (data && data->type == JSON_OBJECT
+                             ? shash_find_data(json_object(data), "status")
+                             : NULL);
+    if (!st || st->type != JSON_STRING
+        || !status_is_decisive(json_string(st))) {
+        return;
+    }
+    /* Query now, not at the next tick, and let query_reply() act as for
+     * any sample: whichever answer shows the end first ends it, once
+     * (source_finish()).  With a query out, its answer may predate the
+     * event: ask again as soon as it is in. */
+    if (s->polling) {
+        s->poll_again = true;
+    } else {
+        evtimer_del(s->timer);
+        poll_timer(0, 0, s);
+    }
 }
 
 void

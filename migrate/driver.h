@@ -9,7 +9,9 @@
  * parameters, always setting max-bandwidth and downtime-limit explicitly
  * (QEMU's own default bandwidth is 128 MiB/s, not unlimited), migrate,
  * then query-migrate at a fixed period, fed to the monitor (monitor.h):
- * its verdict switches to post-copy or cancels.
+ * its verdict switches to post-copy or cancels.  QEMU's MIGRATION events
+ * (the "events" capability is always on) trigger a query at once, so
+ * the end is seen when it happens, not up to a period later.
  *
  * Both capability sets must agree: postcopy-ram is enabled on both sides
  * before migrate-incoming when post-copy is allowed.
@@ -27,6 +29,7 @@
 #include "migrate/monitor.h"
 
 struct event_base;
+struct json;
 struct qmp;
 struct mig_config;
 
@@ -93,6 +96,16 @@ int mig_source_start(struct event_base *, struct qmp *,
 int mig_source_attach(struct event_base *, struct qmp *, unsigned int poll_ms,
                       struct mig_monitor *monitor, mig_done_cb *done,
                       void *aux, struct mig_source **srcp);
+
+/* An event of the QMP connection the source drives (the caller, who made
+ * the connection, forwards them all: qmp_connect()'s callbacks).  A
+ * MIGRATION event whose status ends the migration or starts post-copy
+ * makes the driver query QEMU at once instead of at the next poll, then
+ * act on the answer as on any poll's: 'done' still runs once.  Events
+ * from before "migrate" went out are an earlier migration's: ignored.
+ * 'data' may be NULL; 's' may be NULL (then nothing happens). */
+void mig_source_event(struct mig_source *s, const char *event,
+                      const struct json *data, double timestamp);
 
 /* Cancels (migrate_cancel, or "migrate" is never sent if it was not yet);
  * 'done' then runs with -ECANCELED.  Does nothing once post-copy has

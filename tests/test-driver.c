@@ -46,6 +46,9 @@ struct peer {
     bool hold_query;            /* Keep query-migrate replies back... */
     long long held_id;          /* ...this one (-1: none). */
     int n_queries;
+    const char *event_on;       /* Before answering this command... */
+    const char *event;          /* ...send this event... */
+    const char *event_data;     /* ...with this data (or NULL). */
 };
 
 static struct event_base *base;
@@ -69,6 +72,20 @@ peer_reply_query(struct peer *p, long long id, const char *status)
     free(text);
 }
 
+/* Sends event 'name' with 'data' (JSON text, or NULL) and QEMU's
+ * timestamp 'seconds'.'usecs'. */
+static void
+peer_event(struct peer *p, const char *name, const char *data,
+           long long seconds, long long usecs)
+{
+    char *text = xasprintf("{\"event\": \"%s\", %s%s%s\"timestamp\": "
+                           "{\"seconds\": %lld, \"microseconds\": %lld}}",
+                           name, data ? "\"data\": " : "", data ? data : "",
+                           data ? ", " : "", seconds, usecs);
+    peer_send(p, text);
+    free(text);
+}
+
 static void
 peer_answer(struct peer *p, const struct json *cmd)
 {
@@ -79,6 +96,9 @@ peer_answer(struct peer *p, const struct json *cmd)
     const char *name = json_string(exec);
     long long n = json_integer(id);
     svec_add(&p->commands, name);
+    if (p->event_on && !strcmp(name, p->event_on)) {
+        peer_event(p, p->event, p->event_data, 100, 0);
+    }
 
     if (p->fail_command && !strcmp(name, p->fail_command)) {
         char *text = xasprintf("{\"error\": {\"class\": \"GenericError\", "
@@ -134,6 +154,18 @@ peer_pump(struct peer *p)
         }                                                               \
         (COND);                                                         \
     })
+
+/* The index of the first command 'name' the peer received, or -1. */
+static int
+find_command(const struct peer *p, const char *name)
+{
+    for (size_t i = 0; i < p->commands.n; i++) {
+        if (!strcmp(p->commands.names[i], name)) {
+            return i;
+        }
+    }
+    return -1;
+}
 
 static int
 count_command(const struct peer *p, const char *name)
@@ -275,6 +307,170 @@ test_source_chain_stops(void **state OVS_UNUSED)
     peer_destroy(p);
 }
 
+/* ------------------------------------------------------------ events */
+
+/* The migration the client's events go to, as ovnmigd forwards them. */
+static struct mig_source *events_to;
+
+static void
+forward_event(void *aux OVS_UNUSED, const char *event,
+              const struct json *data, double timestamp)
+{
+    mig_source_event(events_to, event, data, timestamp);
+}
+
+static const struct qmp_callbacks forward_cbs = { .event = forward_event };
+
+/* A source migration against a new peer, with a poll period (a minute)
+ * no test waits for; 'configure' (may be NULL) sets the peer up first.
+ * Runs until the first poll went out. */
+struct source_run {
+    struct peer *p;
+    struct qmp *qmp;
+    struct mig_config config;
+    struct mig_monitor monitor;
+    struct mig_source *s;
+    struct outcome o;
+};
+
+static void
+source_run_start(struct source_run *r, bool post_copy,
+                 void (*configure)(struct peer *))
+{
+    memset(r, 0, sizeof *r);
+    r->p = peer_create(&forward_cbs, &r->qmp);
+    if (configure) {
+        configure(r->p);
+    }
+    struct mig_params params;
+    params_init(&params, &r->config);
+    r->config.allow_post_copy = post_copy;
+    params.post_copy = post_copy;
+    params.poll_ms = 60000;
+    mig_monitor_init(&r->monitor, &r->config, 1 << 20, 0, time_msec());
+    assert_int_equal(mig_source_start(base, r->qmp, &params, &r->monitor,
+                                      on_done, &r->o, &r->s), 0);
+    events_to = r->s;
+    assert_true(RUN_UNTIL(r->p, r->p->n_queries == 1, 5000));
+    RUN_UNTIL(r->p, false, 50);     /* Its answer is in. */
+}
+
+static void
+source_run_finish(struct source_run *r)
+{
+    events_to = NULL;
+    mig_source_destroy(r->s);
+    qmp_destroy(r->qmp);
+    peer_destroy(r->p);
+}
+
+/* QEMU says "completed": the driver asks at once, ends once, and an
+ * event after the end changes nothing. */
+static void
+test_event_completes_at_once(void **state OVS_UNUSED)
+{
+    struct source_run r;
+    source_run_start(&r, false, NULL);
+    assert_int_equal(r.o.n_done, 0);
+
+    r.p->status = "completed";
+    peer_event(r.p, "MIGRATION", "{\"status\": \"completed\"}", 200, 0);
+    assert_true(RUN_UNTIL(r.p, r.o.n_done, 2000));
+    assert_int_equal(r.o.error, 0);
+    assert_int_equal(r.p->n_queries, 2);
+
+    peer_event(r.p, "MIGRATION", "{\"status\": \"completed\"}", 201, 0);
+    peer_event(r.p, "MIGRATION", "{\"status\": \"failed\"}", 202, 0);
+    RUN_UNTIL(r.p, false, 200);
+    assert_int_equal(r.o.n_done, 1);
+    assert_int_equal(r.p->n_queries, 2);
+    source_run_finish(&r);
+}
+
+/* The event comes while a poll is out: that poll's answer, older than
+ * the event, says "active"; the driver asks again at once and ends once. */
+static void
+test_event_during_poll(void **state OVS_UNUSED)
+{
+    struct source_run r;
+    source_run_start(&r, false, NULL);
+    r.p->hold_query = true;
+
+    /* Events that decide nothing ask nothing. */
+    mig_source_event(r.s, "MIGRATION", NULL, 0);
+    peer_event(r.p, "MIGRATION", "{\"status\": \"cancelling\"}", 200, 0);
+    peer_event(r.p, "STOP", NULL, 200, 0);
+    RUN_UNTIL(r.p, false, 50);
+    assert_int_equal(r.p->n_queries, 1);
+
+    /* One that does: a query goes out, and the peer holds it. */
+    r.p->status = "completed";
+    peer_event(r.p, "MIGRATION", "{\"status\": \"postcopy-active\"}", 200,
+               0);
+    assert_true(RUN_UNTIL(r.p, r.p->held_id >= 0, 2000));
+    assert_int_equal(r.p->n_queries, 2);
+    peer_event(r.p, "MIGRATION", "{\"status\": \"completed\"}", 201, 0);
+    RUN_UNTIL(r.p, false, 50);
+    assert_int_equal(r.p->n_queries, 2);        /* One query at a time. */
+
+    r.p->hold_query = false;
+    peer_reply_query(r.p, r.p->held_id, "active");
+    assert_true(RUN_UNTIL(r.p, r.o.n_done, 2000));
+    assert_int_equal(r.o.error, 0);
+    assert_int_equal(r.p->n_queries, 3);
+    RUN_UNTIL(r.p, false, 200);
+    assert_int_equal(r.o.n_done, 1);
+    source_run_finish(&r);
+}
+
+static void
+test_event_failed(void **state OVS_UNUSED)
+{
+    struct source_run r;
+    source_run_start(&r, false, NULL);
+    r.p->status = "failed";
+    peer_event(r.p, "MIGRATION", "{\"status\": \"failed\"}", 200, 0);
+    assert_true(RUN_UNTIL(r.p, r.o.n_done, 2000));
+    assert_int_equal(r.o.error, -EIO);
+    assert_string_equal(r.o.message, "peer says no");
+    source_run_finish(&r);
+}
+
+static void
+test_event_post_copy(void **state OVS_UNUSED)
+{
+    struct source_run r;
+    source_run_start(&r, true, NULL);
+    assert_false(mig_source_in_post_copy(r.s));
+    r.p->status = "postcopy-active";
+    peer_event(r.p, "MIGRATION", "{\"status\": \"postcopy-active\"}", 200,
+               0);
+    assert_true(RUN_UNTIL(r.p, mig_source_in_post_copy(r.s), 2000));
+    assert_int_equal(r.o.n_done, 0);
+    source_run_finish(&r);
+}
+
+/* A status a MIGRATION event reports before "migrate" went out is an
+ * earlier migration's: no query for it (it would see that one's end). */
+static void
+early_completed(struct peer *p)
+{
+    p->event_on = "migrate-set-parameters";
+    p->event = "MIGRATION";
+    p->event_data = "{\"status\": \"completed\"}";
+}
+
+static void
+test_event_before_migrate(void **state OVS_UNUSED)
+{
+    struct source_run r;
+    source_run_start(&r, false, early_completed);
+    assert_true(find_command(r.p, "query-migrate")
+                > find_command(r.p, "migrate"));
+    assert_int_equal(r.o.n_done, 0);
+    source_run_finish(&r);
+}
+
 int
 main(void)
 {
@@ -284,6 +480,11 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_target_chain_stops),
         cmocka_unit_test(test_source_chain_stops),
+        cmocka_unit_test(test_event_completes_at_once),
+        cmocka_unit_test(test_event_during_poll),
+        cmocka_unit_test(test_event_failed),
+        cmocka_unit_test(test_event_post_copy),
+        cmocka_unit_test(test_event_before_migrate),
     };
     int rc = cmocka_run_group_tests_name("driver", tests, NULL, NULL);
     event_base_free(base);

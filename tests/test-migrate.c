@@ -49,6 +49,19 @@ static char dir[64];
 static char guest[256];
 static struct event_base *base;
 
+/* The migration the source's QMP events go to, as ovnmigd forwards them
+ * (the driver acts on MIGRATION events at once). */
+static struct mig_source *events_to;
+
+static void
+forward_event(void *aux, const char *event, const struct json *data,
+              double timestamp)
+{
+    mig_source_event(events_to, event, data, timestamp);
+}
+
+static const struct qmp_callbacks forward_cbs = { .event = forward_event };
+
 static bool
 log_contains(const char *path, const char *needle)
 {
@@ -114,7 +127,8 @@ vm_start(struct vm *vm, const char *name, bool incoming)
     /* The socket file exists before QEMU listens: retry refusals. */
     int error = -ENOENT;
     for (int i = 0; i < 1000 && error; i++) {
-        error = qmp_connect(base, vm->qmp_path, NULL, &vm->qmp);
+        error = qmp_connect(base, vm->qmp_path, incoming ? NULL : &forward_cbs,
+                            &vm->qmp);
         if (error) {
             usleep(10000);
         }
@@ -200,6 +214,7 @@ migrate(struct vm *src, struct vm *dst, const char *name,
     struct mig_source *s;
     assert_int_equal(mig_source_start(base, src->qmp, &params, &monitor,
                                       on_done, &o, &s), 0);
+    events_to = s;
     if (cancel_after_ms) {
         long long until = time_msec() + cancel_after_ms;
         while (!o.done && time_msec() < until) {
@@ -209,6 +224,7 @@ migrate(struct vm *src, struct vm *dst, const char *name,
         mig_source_cancel(s);
     }
     run_until(&o, 60);
+    events_to = NULL;
     mig_source_destroy(s);
     return o;
 }
