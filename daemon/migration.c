@@ -460,8 +460,9 @@ next_cookie(struct mige *e)
     return (UINT64_C(1) << 62) | ++e->next_cookie;
 }
 
-/* The record's progress and mode from the monitor's last sample; at the
- * end ('final'), with QEMU's downtime and total time. */
+/* The record's progress and mode from the monitor's last sample (taken
+ * at "sampledAt"); at the end ('final'), with QEMU's downtime and total
+ * time. */
 static void
 set_progress(struct cdb_mig_write *w, const struct mig *m, bool final)
 {
@@ -476,6 +477,9 @@ set_progress(struct cdb_mig_write *w, const struct mig *m, bool final)
                   ok ? 0 : mon->last.remaining, mon->throughput,
                   mon->last.dirty_rate, mon->last.iterations,
                   ok ? 1000 : mig_monitor_permille(mon));
+    if (mon->last.wall_ms > 0) {
+        ds_put_format(&s, ", sampledAt=%lld", mon->last.wall_ms);
+    }
     if (final) {
         ds_put_format(&s, ", downtimeMs=%"PRId64", totalMs=%"PRId64,
                       m->downtime_ms, m->total_ms);

@@ -390,6 +390,7 @@ query_reply(void *s_, int error, const struct json *result, const char *desc)
     const struct json *ram = shash_find_data(json_object(result), "ram");
     struct mig_sample sample = {
         .now_ms = time_msec(),
+        .wall_ms = time_wall_msec(),
         .total = ram_get(ram, "total"),
         .transferred = ram_get(ram, "transferred"),
         .remaining = ram_get(ram, "remaining"),

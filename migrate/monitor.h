@@ -33,6 +33,8 @@ struct mig_config;
 /* One sample of query-migrate's "ram" section. */
 struct mig_sample {
     long long now_ms;
+    long long wall_ms;          /* The same instant, ms since the epoch, for
+                                 * the record (the monitor ignores it). */
     uint64_t total;             /* Bytes of guest RAM. */
     uint64_t transferred;       /* Bytes sent so far. */
     uint64_t remaining;         /* Bytes still to send. */
