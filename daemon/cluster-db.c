@@ -193,6 +193,8 @@ cdb_migration_clone(const struct cdb_migration *src)
     m->end_time = src->end_time;
     m->completed = src->completed;
     m->failed = src->failed;
+    m->ram_total = src->ram_total;
+    m->stopped_at = src->stopped_at;
     smap_clone(&m->external_ids, &src->external_ids);
     return m;
 }
@@ -287,6 +289,8 @@ cdb_mig_write_init(struct cdb_mig_write *w, const char *uid)
     w->uid = xstrdup(uid);
     sset_init(&w->if_phases);
     smap_init(&w->set);
+    smap_init(&w->progress_set);
+    sset_init(&w->progress_delete);
 }
 
 void
@@ -295,6 +299,8 @@ cdb_mig_write_destroy(struct cdb_mig_write *w)
     free(w->uid);
     sset_destroy(&w->if_phases);
     smap_destroy(&w->set);
+    smap_destroy(&w->progress_set);
+    sset_destroy(&w->progress_delete);
     free(w->vm_node);
 }
 
@@ -315,13 +321,34 @@ cdb_mig_write_set_bool(struct cdb_mig_write *w, const char *column,
     smap_replace(&w->set, column, value ? "true" : "false");
 }
 
+static void
+replace_int(struct smap *map, const char *key, long long int value)
+{
+    char text[32];
+    snprintf(text, sizeof text, "%lld", value);
+    smap_replace(map, key, text);
+}
+
 void
 cdb_mig_write_set_int(struct cdb_mig_write *w, const char *column,
                       long long int value)
 {
-    char text[32];
-    snprintf(text, sizeof text, "%lld", value);
-    smap_replace(&w->set, column, text);
+    replace_int(&w->set, column, value);
+}
+
+void
+cdb_mig_write_set_progress(struct cdb_mig_write *w, const char *key,
+                           long long int value)
+{
+    replace_int(&w->progress_set, key, value);
+    sset_find_and_delete(&w->progress_delete, key);
+}
+
+void
+cdb_mig_write_delete_progress(struct cdb_mig_write *w, const char *key)
+{
+    smap_remove(&w->progress_set, key);
+    sset_add(&w->progress_delete, key);
 }
 
 struct mig_write_node {
@@ -404,6 +431,8 @@ copy_cluster(const struct thread_state *st, struct cdb_snapshot *snap)
         for (size_t i = 0; i < mr->n_progress; i++) {
             if (!strcmp(mr->key_progress[i], "total")) {
                 m->ram_total = mr->value_progress[i];
+            } else if (!strcmp(mr->key_progress[i], "stoppedAt")) {
+                m->stopped_at = mr->value_progress[i];
             }
         }
         m->failed = mr->failed;
@@ -740,6 +769,16 @@ apply_mig_write(const struct thread_state *st, const struct cdb_mig_write *w)
         }
         ovsdb_idl_txn_write(&row->header_, column, &datum);
     }
+    /* Mutations: keys another node wrote meanwhile stay. */
+    SMAP_FOR_EACH (node, &w->progress_set) {
+        omrec_migration_update_progress_setkey(row, node->key,
+                                               strtoll(node->value, NULL,
+                                                       10));
+    }
+    const char *key;
+    SSET_FOR_EACH (key, &w->progress_delete) {
+        omrec_migration_update_progress_delkey(row, key);
+    }
     if (w->vm_node) {
         const struct omrec_vm *vm;
         OMREC_VM_FOR_EACH (vm, st->idl) {
@@ -1075,6 +1114,8 @@ cdb_write_migration(struct cdb *cdb, struct cdb_mig_write *w)
     cdb_mig_write_init(&wn->w, w->uid);
     sset_swap(&wn->w.if_phases, &w->if_phases);
     hmap_swap(&wn->w.set.map, &w->set.map);
+    hmap_swap(&wn->w.progress_set.map, &w->progress_set.map);
+    sset_swap(&wn->w.progress_delete, &w->progress_delete);
     wn->w.cluster_limit = w->cluster_limit;
     wn->w.node_limit = w->node_limit;
     wn->w.vm_node = w->vm_node;

@@ -63,6 +63,8 @@ struct cdb_migration {
     bool completed, failed;
     int64_t ram_total;          /* progress "total": the guest RAM QEMU
                                  * moves, bytes; 0 before it reported. */
+    int64_t stopped_at;         /* progress "stoppedAt": ms since the epoch;
+                                 * 0 before the source reported it. */
     struct smap external_ids;   /* The settings the source resolved. */
 };
 
@@ -207,6 +209,8 @@ struct cdb_mig_write {
     struct sset if_phases;
     unsigned int cluster_limit, node_limit;
     struct smap set;
+    struct smap progress_set;   /* Keys of 'progress', each alone... */
+    struct sset progress_delete;        /* ...and keys to remove. */
     char *vm_node;
 };
 
@@ -222,6 +226,13 @@ void cdb_mig_write_set_bool(struct cdb_mig_write *, const char *column,
                             bool value);
 void cdb_mig_write_set_int(struct cdb_mig_write *, const char *column,
                            long long int value);
+
+/* Sets key 'key' of the 'progress' map to 'value' (or removes it), alone:
+ * the map's other keys stay as they are.  Two nodes write into that map,
+ * each its own keys (ovnmigd(8)), so neither may write it whole. */
+void cdb_mig_write_set_progress(struct cdb_mig_write *, const char *key,
+                                long long int value);
+void cdb_mig_write_delete_progress(struct cdb_mig_write *, const char *key);
 
 /* Queues the change 'w' describes, and destroys 'w'. */
 void cdb_write_migration(struct cdb *, struct cdb_mig_write *w);

@@ -201,8 +201,14 @@ render_migrations(const struct metrics_input *in, struct ds *out)
     const char *name = PREFIX"migration_downtime_seconds";
     put_family(out, name, "histogram",
                "QEMU's downtime of the migrations this node was the source "
-               "of that succeeded: the guest's outage.");
+               "of that succeeded (short of the guest's pause).");
     put_histogram(out, name, NULL, NULL, &in->hists.downtime);
+
+    name = PREFIX"migration_pause_seconds";
+    put_family(out, name, "histogram",
+               "The guest's pause in the migrations this node was the "
+               "target of: QEMU's STOP on the source to its RESUME here.");
+    put_histogram(out, name, NULL, NULL, &in->hists.pause);
 
     name = PREFIX"migration_duration_seconds";
     put_family(out, name, "histogram",

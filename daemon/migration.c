@@ -50,6 +50,10 @@ static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 20);
 #define PROGRESS_MS 1000
 /* A node whose heartbeat is older than this is not a target. */
 #define NODE_STALE_MS 20000
+/* How long the target listens for its guest's RESUME once the record says
+ * Succeeded: the source sees "completed" when the last bytes leave, and
+ * the target QEMU still has to load them. */
+#define RESUME_WAIT_MS 10000
 
 enum role { ROLE_SOURCE, ROLE_TARGET };
 
@@ -114,6 +118,9 @@ struct mig {
     /* Target. */
     int listen_fd;
     bool post_copy;             /* Capabilities must match the source's. */
+    long long int resumed_at;   /* QEMU's RESUME, ms since the epoch, or 0. */
+    bool pause_done;            /* The pause was worked out (or can't be). */
+    long long int final_seen;   /* time_msec() the record was seen final. */
 };
 
 struct mige {
@@ -136,6 +143,7 @@ static void source_fail(struct mig *, int error, const char *format, ...)
     OVS_PRINTF_FORMAT(3, 4);
 static void set_step(struct mig *, enum step);
 static void observe_final(struct mig *);
+static void observe_pause(struct mige *, long long int pause_ms);
 static void observe_snapshot(struct mige *, const struct cdb_snapshot *);
 static void hists_init(struct mige_histograms *);
 
@@ -358,6 +366,70 @@ target_accept(evutil_socket_t fd OVS_UNUSED, short what OVS_UNUSED,
     }
 }
 
+/* The guest's pause: from QEMU's STOP on the source (the record's
+ * progress:stoppedAt, which the source writes with its end) to its RESUME
+ * here, each by its own node's clock.  The target is the one to have both,
+ * once: it writes progress:pauseMs and counts it. */
+static void
+target_pause(struct mig *m)
+{
+    if (m->pause_done || !m->resumed_at || !m->rec || !m->rec->stopped_at) {
+        return;
+    }
+    m->pause_done = true;
+    long long int pause = m->resumed_at - m->rec->stopped_at;
+    if (pause < 0) {
+        VLOG_WARN("migration %s (%s): the guest resumed here %lld ms before "
+                  "it stopped on the source: the nodes' clocks differ",
+                  m->uid, m->port, -pause);
+        return;
+    }
+    VLOG_INFO("migration %s (%s): the guest paused %lld ms (STOP on the "
+              "source to RESUME here)", m->uid, m->port, pause);
+    struct cdb_mig_write w;
+    cdb_mig_write_init(&w, m->uid);
+    cdb_mig_write_set_progress(&w, "pauseMs", pause);
+    cdb_write_migration(m->e->cdb, &w);
+    observe_pause(m->e, pause);
+}
+
+/* The target QEMU's events: the RESUME after migrate-incoming is the
+ * guest starting here (QEMU, started with -incoming defer, ran nothing
+ * before).  Written at once, in any phase: the record may already say
+ * Succeeded. */
+static void
+target_qmp_event(void *m_, const char *event,
+                 const struct json *data OVS_UNUSED, double timestamp)
+{
+    struct mig *m = m_;
+    if (strcmp(event, "RESUME") || m->step != T_INCOMING || m->resumed_at
+        || timestamp <= 0) {
+        return;
+    }
+    m->resumed_at = (long long int) (timestamp * 1000 + 0.5);
+    struct cdb_mig_write w;
+    cdb_mig_write_init(&w, m->uid);
+    cdb_mig_write_set_progress(&w, "resumedAt", m->resumed_at);
+    cdb_write_migration(m->e->cdb, &w);
+    target_pause(m);
+}
+
+/* Whether the target, its record final, still waits for its guest's
+ * RESUME (RESUME_WAIT_MS at most) before letting QMP go. */
+static bool
+target_awaits_resume(struct mig *m)
+{
+    if (m->resumed_at || !m->qmp || m->step != T_INCOMING || !m->rec
+        || strcmp(phase(m), "Succeeded")) {
+        return false;
+    }
+    long long int now = time_msec();
+    if (!m->final_seen) {
+        m->final_seen = now;
+    }
+    return now - m->final_seen < RESUME_WAIT_MS;
+}
+
 /* The VM manager has the VM ready: listen and say so ('from': the phase
  * the record is in, PreparingTarget, or TargetReady when this daemon
  * restarted after saying so and lost its listening socket). */
@@ -377,8 +449,9 @@ target_listen(struct mig *m, const char *run_dir, const char *from)
         return;
     }
 
+    const struct qmp_callbacks cbs = { .event = target_qmp_event, .aux = m };
     char *qmp_path = xasprintf("%s/qmp.sock", run_dir);
-    int error = qmp_connect(e->base, qmp_path, NULL, &m->qmp);
+    int error = qmp_connect(e->base, qmp_path, &cbs, &m->qmp);
     free(qmp_path);
     if (error) {
         target_fail(m, "QMP: %s", ovs_strerror(-error));
@@ -419,7 +492,8 @@ target_run(struct mig *m)
 {
     const char *ph = phase(m);
     if (!m->rec || cdb_phase_is_final(ph)) {
-        if (m->step != T_DONE) {
+        if (m->step != T_DONE && !target_awaits_resume(m)) {
+            target_pause(m);
             target_cleanup(m);
         }
         return;
@@ -468,27 +542,30 @@ set_progress(struct cdb_mig_write *w, const struct mig *m, bool final)
 {
     const struct mig_monitor *mon = &m->monitor;
     bool ok = final && !m->error;
-    struct ds s = DS_EMPTY_INITIALIZER;
 
-    ds_put_format(&s, "{total=%"PRIu64", transferred=%"PRIu64", "
-                  "remaining=%"PRIu64", throughput=%"PRIu64", "
-                  "dirtyRate=%"PRIu64", iterations=%"PRIu64", permille=%u",
-                  mon->last.total, mon->last.transferred,
-                  ok ? 0 : mon->last.remaining, mon->throughput,
-                  mon->last.dirty_rate, mon->last.iterations,
-                  ok ? 1000 : mig_monitor_permille(mon));
+    /* Key by key: the target writes its own keys into the same map. */
+    cdb_mig_write_set_progress(w, "total", mon->last.total);
+    cdb_mig_write_set_progress(w, "transferred", mon->last.transferred);
+    cdb_mig_write_set_progress(w, "remaining", ok ? 0 : mon->last.remaining);
+    cdb_mig_write_set_progress(w, "throughput", mon->throughput);
+    cdb_mig_write_set_progress(w, "dirtyRate", mon->last.dirty_rate);
+    cdb_mig_write_set_progress(w, "iterations", mon->last.iterations);
+    cdb_mig_write_set_progress(w, "permille",
+                               ok ? 1000 : mig_monitor_permille(mon));
     if (mon->last.wall_ms > 0) {
-        ds_put_format(&s, ", sampledAt=%lld", mon->last.wall_ms);
+        cdb_mig_write_set_progress(w, "sampledAt", mon->last.wall_ms);
+    }
+    long long int stopped = m->msrc ? mig_source_stop_ms(m->msrc) : 0;
+    if (stopped > 0) {
+        cdb_mig_write_set_progress(w, "stoppedAt", stopped);
     }
     if (final) {
-        ds_put_format(&s, ", downtimeMs=%"PRId64", totalMs=%"PRId64,
-                      m->downtime_ms, m->total_ms);
+        cdb_mig_write_set_progress(w, "downtimeMs", m->downtime_ms);
+        cdb_mig_write_set_progress(w, "totalMs", m->total_ms);
+        cdb_mig_write_delete_progress(w, "etaS");
     } else {
-        ds_put_format(&s, ", etaS=%lld", mig_monitor_eta_s(mon));
+        cdb_mig_write_set_progress(w, "etaS", mig_monitor_eta_s(mon));
     }
-    ds_put_char(&s, '}');
-    smap_replace(&w->set, "progress", ds_cstr(&s));
-    ds_destroy(&s);
     cdb_mig_write_set_string(w, "mode", mon->post_copy ? "PostCopy"
                                                        : "PreCopy");
 }
@@ -1441,6 +1518,8 @@ hists_init(struct mige_histograms *h)
     memset(h, 0, sizeof *h);
     h->downtime.bounds = downtime_bounds;
     h->downtime.n_bounds = ARRAY_SIZE(downtime_bounds);
+    h->pause.bounds = downtime_bounds;
+    h->pause.n_bounds = ARRAY_SIZE(downtime_bounds);
     for (size_t i = 0; i < MIGE_N_OUTCOMES; i++) {
         h->duration[i].bounds = duration_bounds;
         h->duration[i].n_bounds = ARRAY_SIZE(duration_bounds);
@@ -1465,6 +1544,12 @@ observe_final(struct mig *m)
     if (start > 0 && elapsed >= 0) {
         mige_hist_observe(&h->duration[outcome], elapsed);
     }
+}
+
+static void
+observe_pause(struct mige *e, long long int pause_ms)
+{
+    mige_hist_observe(&e->hists.pause, pause_ms);
 }
 
 static void

@@ -147,8 +147,13 @@ mige_outcome_name(enum mige_outcome outcome)
 
 /* Every migration this node finished as the source, since it started. */
 struct mige_histograms {
-    /* QEMU's downtime (the guest's outage), of those that succeeded. */
+    /* QEMU's downtime, of those that succeeded: the source's view, short
+     * of what the guest sees (the target still loads the last state). */
     struct mige_hist downtime;
+    /* The guest's pause, from QEMU's STOP on the source to its RESUME on
+     * the target: counted by the target (the node that sees both ends),
+     * for the migrations this node was the target of. */
+    struct mige_hist pause;
     /* From the slot's claim to the final state, by outcome; those that
      * never claimed a slot are not counted. */
     struct mige_hist duration[MIGE_N_OUTCOMES];

@@ -301,6 +301,7 @@ struct mig_source {
     bool polling;               /* A query-migrate is outstanding. */
     bool poll_again;            /* ...and an event came after it went. */
     bool attached;              /* mig_source_attach(): no chain. */
+    long long stop_ms;          /* QEMU's STOP at the switchover, or 0. */
     bool finished;              /* 'done' was called. */
     bool cancelling;
     bool destroyed;             /* Free once n_pending drops to 0. */
@@ -548,8 +549,18 @@ void
 mig_source_event(struct mig_source *s, const char *event,
                  const struct json *data, double timestamp)
 {
-    if (!s || s->finished || !source_migrating(s)
-        || strcmp(event, "MIGRATION")) {
+    if (!s || s->destroyed || !source_migrating(s)) {
+        return;
+    }
+    if (!strcmp(event, "STOP")) {
+        /* The first once migrating: QEMU stops the guest to send the
+         * last of its state (or to go post-copy). */
+        if (!s->stop_ms && timestamp > 0) {
+            s->stop_ms = (long long) (timestamp * 1000 + 0.5);
+        }
+        return;
+    }
+    if (s->finished || strcmp(event, "MIGRATION")) {
         return;
     }
     const struct json *st = (data && data->type == JSON_OBJECT
@@ -602,6 +613,12 @@ const struct mig_sample *
 mig_source_last(const struct mig_source *s)
 {
     return &s->monitor->last;
+}
+
+long long
+mig_source_stop_ms(const struct mig_source *s)
+{
+    return s->stop_ms;
 }
 
 bool

@@ -101,8 +101,9 @@ int mig_source_attach(struct event_base *, struct qmp *, unsigned int poll_ms,
  * the connection, forwards them all: qmp_connect()'s callbacks).  A
  * MIGRATION event whose status ends the migration or starts post-copy
  * makes the driver query QEMU at once instead of at the next poll, then
- * act on the answer as on any poll's: 'done' still runs once.  Events
- * from before "migrate" went out are an earlier migration's: ignored.
+ * act on the answer as on any poll's: 'done' still runs once.  A STOP
+ * event is the switchover (mig_source_stop_ms()).  Events from before
+ * "migrate" went out are an earlier migration's: ignored.
  * 'data' may be NULL; 's' may be NULL (then nothing happens). */
 void mig_source_event(struct mig_source *s, const char *event,
                       const struct json *data, double timestamp);
@@ -116,5 +117,11 @@ void mig_source_destroy(struct mig_source *);
 /* The last sample and whether post-copy has begun, for progress reports. */
 const struct mig_sample *mig_source_last(const struct mig_source *);
 bool mig_source_in_post_copy(const struct mig_source *);
+
+/* When QEMU stopped the guest to switch over (the last of pre-copy, or
+ * the start of post-copy): the timestamp of the first STOP event after
+ * "migrate" went out, in ms since the epoch by QEMU's clock; 0 until
+ * then.  The guest's pause ends with the target's RESUME. */
+long long mig_source_stop_ms(const struct mig_source *);
 
 #endif /* driver.h */

@@ -471,6 +471,28 @@ test_event_before_migrate(void **state OVS_UNUSED)
     source_run_finish(&r);
 }
 
+/* The guest's stop at the switchover: the first STOP once "migrate" went
+ * out, not one before (the guest paused for something else), nor later. */
+static void
+early_stop(struct peer *p)
+{
+    p->event_on = "migrate-set-capabilities";
+    p->event = "STOP";
+}
+
+static void
+test_stop_timestamp(void **state OVS_UNUSED)
+{
+    struct source_run r;
+    source_run_start(&r, false, early_stop);
+    assert_int_equal(mig_source_stop_ms(r.s), 0);
+    peer_event(r.p, "STOP", NULL, 200, 500000);
+    peer_event(r.p, "STOP", NULL, 300, 0);
+    RUN_UNTIL(r.p, false, 100);
+    assert_int_equal(mig_source_stop_ms(r.s), 200500);
+    source_run_finish(&r);
+}
+
 int
 main(void)
 {
@@ -485,6 +507,7 @@ main(void)
         cmocka_unit_test(test_event_failed),
         cmocka_unit_test(test_event_post_copy),
         cmocka_unit_test(test_event_before_migrate),
+        cmocka_unit_test(test_stop_timestamp),
     };
     int rc = cmocka_run_group_tests_name("driver", tests, NULL, NULL);
     event_base_free(base);

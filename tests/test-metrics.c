@@ -50,12 +50,14 @@ input_init(struct metrics_input *in)
     in->mige.failed = 3;
     in->mige.cancelled = 1;
     hist_init(&in->hists.downtime);
+    hist_init(&in->hists.pause);
     for (int i = 0; i < MIGE_N_OUTCOMES; i++) {
         hist_init(&in->hists.duration[i]);
     }
     mige_hist_observe(&in->hists.downtime, 10);
     mige_hist_observe(&in->hists.downtime, 11);
     mige_hist_observe(&in->hists.downtime, 9999);
+    mige_hist_observe(&in->hists.pause, 140);
     mige_hist_observe(&in->hists.duration[MIGE_OUTCOME_FAILED], 1234);
     in->view.valid = true;
     in->view.phases[MIG_PHASE_PENDING] = 4;
@@ -411,6 +413,10 @@ test_render_parses(void **state OVS_UNUSED)
         { "ovnmigd_migration_downtime_seconds_bucket{le=\"2.5\",}", 2 },
         { "ovnmigd_migration_downtime_seconds_bucket{le=\"+Inf\",}", 3 },
         { "ovnmigd_migration_downtime_seconds_sum{}", 10.02 },
+        { "ovnmigd_migration_pause_seconds_bucket{le=\"0.1\",}", 0 },
+        { "ovnmigd_migration_pause_seconds_bucket{le=\"1\",}", 1 },
+        { "ovnmigd_migration_pause_seconds_sum{}", 0.14 },
+        { "ovnmigd_migration_pause_seconds_count{}", 1 },
         { "ovnmigd_migration_duration_seconds_sum{outcome=\"failed\",}",
           1.234 },
         { "ovnmigd_migration_duration_seconds_count"

@@ -62,6 +62,20 @@ forward_event(void *aux, const char *event, const struct json *data,
 
 static const struct qmp_callbacks forward_cbs = { .event = forward_event };
 
+/* The targets' first RESUME, ms since the epoch (0: none yet). */
+static long long resumed_ms;
+
+static void
+on_target_event(void *aux, const char *event, const struct json *data,
+                double timestamp)
+{
+    if (!strcmp(event, "RESUME") && !resumed_ms) {
+        resumed_ms = (long long) (timestamp * 1000 + 0.5);
+    }
+}
+
+static const struct qmp_callbacks target_cbs = { .event = on_target_event };
+
 static bool
 log_contains(const char *path, const char *needle)
 {
@@ -127,8 +141,8 @@ vm_start(struct vm *vm, const char *name, bool incoming)
     /* The socket file exists before QEMU listens: retry refusals. */
     int error = -ENOENT;
     for (int i = 0; i < 1000 && error; i++) {
-        error = qmp_connect(base, vm->qmp_path, incoming ? NULL : &forward_cbs,
-                            &vm->qmp);
+        error = qmp_connect(base, vm->qmp_path,
+                            incoming ? &target_cbs : &forward_cbs, &vm->qmp);
         if (error) {
             usleep(10000);
         }
@@ -187,11 +201,12 @@ run_until(struct outcome *o, int seconds)
 }
 
 /* Migrates 'src' to a new target named 'name' under 'config'; returns the
- * outcome, and the target in '*dst' (still running or not). */
+ * outcome, and the target in '*dst' (still running or not).  The source's
+ * STOP goes to '*stop_ms' if nonnull. */
 static struct outcome
 migrate(struct vm *src, struct vm *dst, const char *name,
         const struct mig_config *config, int cancel_after_ms,
-        const char *src_tls, const char *dst_tls)
+        const char *src_tls, const char *dst_tls, long long *stop_ms)
 {
     char uri[300];
     snprintf(uri, sizeof uri, "unix:%s/%s.mig", dir, name);
@@ -225,6 +240,9 @@ migrate(struct vm *src, struct vm *dst, const char *name,
     }
     run_until(&o, 60);
     events_to = NULL;
+    if (stop_ms) {
+        *stop_ms = mig_source_stop_ms(s);
+    }
     mig_source_destroy(s);
     return o;
 }
@@ -273,14 +291,15 @@ test_migrations(void **state)
     /* 1. Cancelled midway (a bandwidth low enough to still be copying). */
     mig_config_init(&config);
     config.bandwidth = 256 * 1024;
-    struct outcome o = migrate(&src, &dst, "t1", &config, 300, NULL, NULL);
+    struct outcome o = migrate(&src, &dst, "t1", &config, 300, NULL, NULL,
+                               NULL);
     assert_int_equal(o.error, -ECANCELED);
     wait_status(&src, "running");
     vm_kill(&dst);
 
     /* 2. Past completionTimeoutPerGiB (1 s/GiB: 1 s here). */
     config.completion_timeout_per_gib = 1;
-    o = migrate(&src, &dst, "t2", &config, 0, NULL, NULL);
+    o = migrate(&src, &dst, "t2", &config, 0, NULL, NULL, NULL);
     assert_int_equal(o.error, -ETIMEDOUT);
     assert_non_null(strstr(o.message, "completionTimeoutPerGiB"));
     wait_status(&src, "running");
@@ -292,7 +311,7 @@ test_migrations(void **state)
     char *ours = xasprintf("%s/pki/source.ovnmig", dir);
     char *foreign = xasprintf("%s/other-pki/target.ovnmig", dir);
     char *good = xasprintf("%s/pki/target.ovnmig", dir);
-    o = migrate(&src, &dst, "t3", &config, 0, ours, foreign);
+    o = migrate(&src, &dst, "t3", &config, 0, ours, foreign, NULL);
     assert_int_equal(o.error, -EIO);
     wait_status(&src, "running");
     vm_kill(&dst);
@@ -300,7 +319,9 @@ test_migrations(void **state)
     /* 4. Carried through over TLS, unlimited bandwidth, a 50 ms downtime
      * limit. */
     config.downtime_limit_ms = 50;
-    o = migrate(&src, &dst, "t4", &config, 0, ours, good);
+    long long stop_ms = 0;
+    resumed_ms = 0;
+    o = migrate(&src, &dst, "t4", &config, 0, ours, good, &stop_ms);
     free(ours);
     free(foreign);
     free(good);
@@ -319,6 +340,13 @@ test_migrations(void **state)
     assert_int_equal(o.error, 0);
     wait_status(&dst, "running");
     wait_status(&src, "postmigrate");
+
+    /* The guest stopped on the source at the switchover and resumed on
+     * the target after it (one clock here; generous on a loaded machine). */
+    assert_true(stop_ms > 0);
+    assert_true(resumed_ms >= stop_ms);
+    assert_true(resumed_ms - stop_ms < 10000);
+    printf("guest paused %lld ms\n", resumed_ms - stop_ms);
 
     /* The guest runs on the target: its shell answers, and its kernel
      * said nothing alarming (QEMU 7.2 under TCG can corrupt memory). */

@@ -143,6 +143,30 @@ python3 -c 'import json,sys; assert json.load(open(sys.argv[1])) == {"bandwidthP
     || fail "config get KEY --json: $(cat "$dir/out")"
 echo "ok: config get/set/unset"
 
+# migration show: the guest's pause, as the target wrote it, or from the
+# two nodes' timestamps, or -1.
+migration() {   # migration UID PROGRESS-PAIRS
+    ovsdb-client transact "$OVNMIG_DB" '["OVN_Migration", {"op": "insert",
+      "table": "Migration", "row": {"uid": "'"$1"'", "vm": "vm1",
+      "namespace": "team-a", "source_node": "hv1", "phase": "Succeeded",
+      "requested": 1, "completed": true, "failed": false, "mode": "PreCopy",
+      "progress": ["map", '"$2"']}}]' >/dev/null || fail "insert Migration $1"
+}
+pause_of() {
+    run 0 "$dir/out" "$ctl" --json migration show "$1"
+    python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["progress"]["pauseMs"])' "$dir/out"
+}
+migration 11111111-aaaa '[["stoppedAt", 1000], ["resumedAt", 1140], ["downtimeMs", 12]]'
+migration 22222222-bbbb '[["stoppedAt", 1000], ["resumedAt", 1140], ["pauseMs", 150]]'
+migration 33333333-cccc '[["stoppedAt", 1000], ["downtimeMs", 12]]'
+[ "$(pause_of 11111111-aaaa)" = 140 ] || fail "pauseMs from the timestamps: $(cat "$dir/out")"
+[ "$(pause_of 22222222-bbbb)" = 150 ] || fail "pauseMs as recorded: $(cat "$dir/out")"
+[ "$(pause_of 33333333-cccc)" = -1 ] || fail "pauseMs unknown: $(cat "$dir/out")"
+run 0 "$dir/out" "$ctl" migration show 11111111-aaaa
+grep -q "Guest Pause: *140 ms (QEMU downtime 12 ms)" "$dir/out" \
+    || fail "migration show: no pause line: $(cat "$dir/out")"
+echo "ok: migration show: the guest's pause"
+
 run 0 "$dir/out" "$ctl" vm delete vm1 --namespace team-a
 run 1 "$dir/out" "$ctl" vm delete vm1 --namespace team-a
 run 0 "$dir/out" "$ctl" vm delete vm1 --namespace team-a --if-exists

@@ -45,6 +45,20 @@ progress_get(const struct omrec_migration *m, const char *key)
     return -1;
 }
 
+/* The guest's pause in ms, -1 if unknown: the target's figure, or, if it
+ * did not write one (it stopped first), from the two timestamps. */
+static int64_t
+migration_pause_ms(const struct omrec_migration *m)
+{
+    int64_t pause = progress_get(m, "pauseMs");
+    int64_t stopped = progress_get(m, "stoppedAt");
+    int64_t resumed = progress_get(m, "resumedAt");
+    if (pause < 0 && stopped > 0 && resumed >= stopped) {
+        pause = resumed - stopped;
+    }
+    return pause;
+}
+
 /* UID, a unique prefix of one (8 characters or more), or a VM name (its
  * latest migration). */
 static const struct omrec_migration *
@@ -149,6 +163,7 @@ migration_to_json(const struct omrec_migration *m)
         json_object_put(p, m->key_progress[i],
                         json_integer_create(m->value_progress[i]));
     }
+    json_object_put(p, "pauseMs", json_integer_create(migration_pause_ms(m)));
     json_object_put(o, "progress", p);
     json_object_put(o, "settings", smap_to_json_object(&m->external_ids));
     return o;
@@ -335,6 +350,11 @@ cmd_migration_show(int argc, char *argv[])
     printf("  Target Node Address:  %s\n",
            m->target_address ? m->target_address : "");
     printf("  Mode:                 %s\n", m->mode);
+    int64_t pause = migration_pause_ms(m);
+    if (pause >= 0) {
+        printf("  Guest Pause:          %"PRId64" ms (QEMU downtime %"PRId64
+               " ms)\n", pause, progress_get(m, "downtimeMs"));
+    }
     if (m->policy) {
         printf("  Migration Policy:     %s\n", m->policy);
     }
