@@ -7,7 +7,10 @@
 # its console) are what they were; a DHCP renewal is ACKed by the new node;
 # the SB binds the port to the new chassis only and the LSP asks for it
 # alone, with no activation strategy; the old node has no pod namespace,
-# QEMU or run directory left; the pings resumed.
+# QEMU or run directory left; the pings resumed; the record has the
+# guest's pause (QEMU's STOP on the source to its RESUME on the target),
+# not shorter than QEMU's own downtime, and its progress sample was taken
+# within the migration.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/migrate-lib.sh"
 require_vm_lab
@@ -38,6 +41,7 @@ assert_match "the guest has its address, route and gateway entry" \
 
 node=hv1
 n=0
+PAUSE_MARGIN_MS=50
 for dst in hv2 hv1 hv2 hv1; do
     n=$((n + 1))
     ping_start "$T/ping-$n.log"
@@ -48,14 +52,37 @@ for dst in hv2 hv1 hv2 hv1; do
     sleep 0.5
     ping_stop
     read -r sent got gap <<<"$(ping_stats "$T/ping-$n.log")"
+    # The target writes the guest's pause into the record once it has
+    # seen the source's end (not just derived by ovnmigctl from the two
+    # timestamps): give it a moment past Succeeded.
+    for ((i = 0; i < 50; i++)); do
+        recorded=$("$ctl" migration show "$uid" | awk '$1 == "pauseMs:" { print $2 }')
+        [ -n "$recorded" ] && break
+        sleep 0.2
+    done
     j=$("$ctl" --json migration show "$uid")
-    read -r phase completed addr tls downtime <<<"$(python3 -c 'import json,sys; m=json.load(sys.stdin)
-print(m["phase"], m["completed"], m["targetNodeAddress"], m["settings"].get("tls"), m["progress"].get("downtimeMs", -1))' <<<"$j")"
-    say "migration $n $node -> $dst: QEMU downtime ${downtime} ms; pings $got/$sent, longest gap ${gap} ms"
+    read -r phase completed addr tls downtime pause sampled start end <<<"$(python3 -c 'import json,sys; m=json.load(sys.stdin); p=m["progress"]
+print(m["phase"], m["completed"], m["targetNodeAddress"], m["settings"].get("tls"), p.get("downtimeMs", -1), p.get("pauseMs", -1), p.get("sampledAt", 0), m["startTimestamp"], m["endTimestamp"])' <<<"$j")"
+    say "migration $n $node -> $dst: guest paused ${pause} ms, QEMU downtime ${downtime} ms; pings $got/$sent, longest gap ${gap} ms"
     assert_eq "migration $n: record Succeeded and completed" "Succeeded True" "$phase $completed"
     assert_match "migration $n: target address on the migration network" \
         "^172\.31\.253\.${dst#hv}:[0-9]+$" "$addr"
     assert_eq "migration $n: over TLS" true "$tls"
+    # The pause runs from QEMU's STOP on the source to its RESUME on the
+    # target: about QEMU's downtime or more, well under 10 s on any
+    # machine.  Not always more: QEMU stamps STOP once the vCPUs have
+    # stopped, after its downtime began, and ends its downtime when the
+    # source's migration thread gets the BQL back after the last bytes
+    # left, which on a busy machine can be after the target resumed (seen
+    # here: pause 31 ms, downtime 38 ms).  Hence the margin.
+    [ "$recorded" = "$pause" ] \
+        || fail "migration $n: the target wrote no pause (recorded '$recorded', shown $pause)"
+    [ "$pause" -gt 0 ] && [ "$pause" -ge $((downtime - PAUSE_MARGIN_MS)) ] && [ "$pause" -lt 10000 ] \
+        || fail "migration $n: guest pause ${pause} ms next to QEMU downtime ${downtime} ms"
+    say "ok: migration $n: the record has the guest's pause"
+    [ "$sampled" -ge "$start" ] && [ "$sampled" -le "$end" ] \
+        || fail "migration $n: progress sampled at $sampled, outside the migration ($start..$end)"
+    say "ok: migration $n: the progress sample is from within the migration"
     [ "$got" -gt 0 ] && [ "$gap" -lt 3000 ] \
         || fail "migration $n: the guest stopped answering (replies $got/$sent, gap $gap ms)"
 
