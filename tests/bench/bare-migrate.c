@@ -69,6 +69,7 @@ struct side {
     struct qmp *qmp;
     double stopped, resumed;    /* Last STOP, RESUME event; 0: none. */
     bool got_resume;            /* 'resumed' is set. */
+    struct mig_source *ms;      /* While migrating from this side. */
 };
 
 static struct event_base *base;
@@ -143,11 +144,16 @@ console_type(const struct side *s, const char *line)
     close(fd);
 }
 
+/* QEMU's events: the source's driver acts on its MIGRATION events at
+ * once, as ovnmigd's does, so that neither waits for a poll. */
 static void
-on_event(void *s_, const char *event, const struct json *data OVS_UNUSED,
+on_event(void *s_, const char *event, const struct json *data,
          double timestamp)
 {
     struct side *s = s_;
+    if (s->ms) {
+        mig_source_event(s->ms, event, data, timestamp);
+    }
     if (!strcmp(event, "STOP")) {
         s->stopped = timestamp;
     } else if (!strcmp(event, "RESUME")) {
@@ -371,18 +377,18 @@ main(int argc, char *argv[])
         struct mig_monitor monitor;
         mig_monitor_init(&monitor, &config, spec.memory, 0, time_msec());
         struct outcome o = { .done = false };
-        struct mig_source *ms;
         long long int t_migrate = time_msec();
         long long int t_migrate_wall = time_wall_msec();
         src->stopped = dst->resumed = 0;
         dst->got_resume = false;
         error = mig_source_start(base, src->qmp, &p, &monitor, on_done, &o,
-                                 &ms);
+                                 &src->ms);
         if (error) {
             die("run %d: migrate: %s", run, ovs_strerror(-error));
         }
         run_until(&o, 600);
-        mig_source_destroy(ms);
+        mig_source_destroy(src->ms);
+        src->ms = NULL;
         if (!o.done || o.error) {
             die("run %d: %s", run, o.done ? o.message : "no end in 600 s");
         }

@@ -183,6 +183,11 @@ migrate_once() {
     local outage cutover resume net guest sent got
     eval "$(python3 "$GAPS" "$T/ping-$k.log" "$T/port-$k.pcap")" \
         || fail "run $k: cannot read the pings"
+    # The target writes the guest's pause once it has both ends: wait a bit.
+    for ((j = 0; j < 30; j++)); do
+        ctl --json migration show "$uid" 2>/dev/null | grep -q '"pauseMs": *[0-9]' && break
+        sleep 0.1
+    done
     j=$(ctl --json migration show "$uid") || fail "run $k: migration show"
     fields=$(python3 -c 'import json,sys; m=json.load(sys.stdin); p=m["progress"]; s=m["settings"]
 print(p.get("downtimeMs", -1), p.get("totalMs", -1), m["endTimestamp"] - m["startTimestamp"], s.get("cutover", "multi-chassis"), p.get("pauseMs", -1))' <<<"$j") \
