@@ -17,9 +17,12 @@ PACKAGES=(
     # build
     build-essential autoconf automake libtool pkg-config python3 git
     clang libclang-rt-14-dev
+    # the ARP fast path's eBPF program: clang -target bpf, llvm-strip and
+    # the kernel's UAPI headers (libbpf-dev, below, loads it)
+    llvm linux-libc-dev
     # libraries (design.md: dependencies)
     libpcap-dev libnl-3-dev libnl-route-3-dev libevent-dev libssl-dev
-    libyaml-dev libcmocka-dev libunbound-dev
+    libyaml-dev libcmocka-dev libunbound-dev libbpf-dev
     # OVS and OVN: libopenvswitch's source, and the real daemons for the lab
     openvswitch-source openvswitch-switch openvswitch-common
     ovn-central ovn-host ovn-common

@@ -20,12 +20,9 @@
 #include "openvswitch/ofpbuf.h"
 #include "openvswitch/types.h"
 #include "packets.h"
-
-/* Hard limits on a port's view.  A VM port has one IPv4 address in
- * practice; a few more cover secondary addresses.  The gateways are
- * 169.254.1.1 plus the subnet's gateway, and room for a second subnet. */
-#define ARPP_MAX_VM_IPS 8
-#define ARPP_MAX_GATEWAYS 4
+/* The hard limits on a port's view (ARPP_MAX_VM_IPS, ARPP_MAX_GATEWAYS),
+ * shared with the kernel fast path's program. */
+#include "arpproxy/arp-fast-path-abi.h"
 
 /* The default gateway address and MAC of every guest (design.md §2, §3). */
 #define ARPP_LINK_LOCAL_GATEWAY 0xa9fe0101 /* 169.254.1.1, host order. */

@@ -68,8 +68,8 @@ daemon_ovnmigd_SOURCES = \
 daemon_ovnmigd_CFLAGS = $(AM_CFLAGS) $(EVENT_CFLAGS)
 daemon_ovnmigd_LDADD = daemon/libovnmigd.a daemon/libplumbing.a \
 	daemon/libclusterdb.a migrate/libmigrate.a arpproxy/libarpproxy.a \
-	dhcpd/libdhcpd.a lib/libovnmig.a $(OVNHOOKS_LIBS) $(NL_LIBS) \
-	$(PCAP_LIBS) $(EVENT_LIBS) $(OVS_LIBS) -lpthread
+	dhcpd/libdhcpd.a lib/libovnmig.a $(OVNHOOKS_LIBS) $(BPF_LIBS) \
+	$(NL_LIBS) $(PCAP_LIBS) $(EVENT_LIBS) $(OVS_LIBS) -lpthread
 dist_man_MANS += docs/ovnmigd.8
 # A VM run by ovnmigd in the lab: lease, ARP, OVN port, restart, delete.
 LAB_TESTS += tests/lab/ovnmigd-vm.sh
@@ -103,7 +103,8 @@ tests_test_metrics_SOURCES = tests/test-metrics.c daemon/metrics.c \
 	daemon/metrics.h
 tests_test_metrics_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(EVENT_CFLAGS)
 tests_test_metrics_LDADD = migrate/libmigrate.a arpproxy/libarpproxy.a \
-	dhcpd/libdhcpd.a lib/libovnmig.a $(CMOCKA_LIBS) $(EVENT_LIBS) $(OVS_LIBS) -lpthread
+	dhcpd/libdhcpd.a lib/libovnmig.a $(CMOCKA_LIBS) $(BPF_LIBS) $(EVENT_LIBS) \
+	$(OVS_LIBS) -lpthread
 tests_test_metrics_asan_SOURCES = $(tests_test_metrics_SOURCES)
 tests_test_metrics_asan_CFLAGS = $(tests_test_metrics_CFLAGS) $(SAN_CFLAGS)
 tests_test_metrics_asan_LDFLAGS = $(SAN_CFLAGS)
