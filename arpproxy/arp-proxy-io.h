@@ -4,11 +4,21 @@
  * through the shared packet I/O (lib/pktio.h): each request received on a
  * port is handed to arpp_handle() with that port's view, the reply goes
  * out of the same port, and every verdict is counted, per port and in
- * total. */
+ * total.
+ *
+ * With the kernel fast path on (arpp_io_enable_fast_path()), each port is
+ * also answered by the eBPF program of arp-fast-path.h on tc ingress.  The
+ * packet socket taps a frame before tc ingress, so this layer still sees
+ * and counts every frame; for a port answered in the kernel, a "reply"
+ * verdict is counted as left to the kernel instead of being sent.  A port
+ * whose filter cannot be attached is served from userspace, with a
+ * warning naming the reason. */
 #ifndef OVNMIG_ARP_PROXY_IO_H
 #define OVNMIG_ARP_PROXY_IO_H 1
 
+#include <stdbool.h>
 #include <stddef.h>
+#include "arpproxy/arp-fast-path-abi.h"
 #include "arpproxy/arp-proxy.h"
 #include "lib/pktio.h"
 
@@ -19,7 +29,16 @@ struct arpp_io;
  * and returns 0, or returns a negative errno (-EPERM without CAP_NET_RAW).
  * The caller frees it with arpp_io_destroy(). */
 int arpp_io_create(struct event_base *base, struct arpp_io **iop);
+/* Detaches the fast path from every port, then closes everything. */
 void arpp_io_destroy(struct arpp_io *);
+
+/* Loads the kernel fast path, for the ports added from now on (call it
+ * before adding any).  Returns 0, or a negative errno after logging one
+ * warning with the reason: the ports are then served from userspace.
+ * Without this call the fast path is off ("disabled"); either way a filter
+ * a previous process left on a port is removed when the port is added
+ * without the fast path. */
+int arpp_io_enable_fast_path(struct arpp_io *);
 
 /* Starts answering on the interface 'ifname' for the VM that 'view'
  * describes (copied).  Returns the interface's index (> 0) or a negative
@@ -46,9 +65,35 @@ void arpp_io_get_counters(const struct arpp_io *, struct arpp_counters *,
  * 0 is off.  Returns 0 or -EINVAL. */
 int arpp_io_set_busy_poll(struct arpp_io *, unsigned int usecs);
 
-/* Calls 'cb' for each port being served, in no particular order. */
-typedef void arpp_io_port_cb(void *aux, const char *ifname, int ifindex,
-                             const struct arpp_counters *);
+/* The kernel fast path's state and counters: of every port ever served
+ * for the counters, of the ports served now for the numbers of ports. */
+struct arpp_io_fast_path {
+    bool loaded;                /* The program is loaded. */
+    const char *reason;         /* If not, why: "disabled", ... */
+    size_t ports_kernel;        /* Ports answered in the kernel... */
+    size_t ports_userspace;     /* ...and from userspace. */
+    struct arpp_fp_counters kernel;     /* The program's, summed. */
+    uint64_t left_to_kernel;    /* "reply" verdicts not sent here. */
+    uint64_t attach_failures;   /* Ports that fell back to userspace. */
+    unsigned long long map_bytes;       /* Kernel memory of the maps. */
+};
+void arpp_io_get_fast_path(const struct arpp_io *,
+                           struct arpp_io_fast_path *);
+
+/* One served port, as arpp_io_for_each_port() shows it. */
+struct arpp_io_port_info {
+    const char *ifname;
+    int ifindex;
+    const struct arpp_counters *counters;       /* The verdicts. */
+    bool in_kernel;             /* Answered by the kernel fast path. */
+    const char *why_userspace;  /* If not, why ("disabled", ...). */
+    struct arpp_fp_counters kernel;     /* The program's (in_kernel). */
+    uint64_t left_to_kernel;
+};
+
+/* Calls 'cb' for each port being served, in no particular order.  The
+ * strings in 'info' are valid during the call only. */
+typedef void arpp_io_port_cb(void *aux, const struct arpp_io_port_info *);
 void arpp_io_for_each_port(const struct arpp_io *, arpp_io_port_cb *,
                            void *aux);
 

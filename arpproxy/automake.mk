@@ -99,7 +99,9 @@ tests/fuzz/arp-fuzzer: $(ARP_FUZZ_SOURCES)
 # Lab tests (root, network namespaces).
 LAB_TESTS += \
 	tests/lab/arp-basic.sh \
-	tests/lab/arp-many-ports.sh
+	tests/lab/arp-basic-userspace.sh \
+	tests/lab/arp-many-ports.sh \
+	tests/lab/arp-many-ports-userspace.sh
 EXTRA_DIST += tests/lab/arp-lib.sh
 
 # make bench-arp: ovnmig's proxy against the kernel's proxy_arp on the

@@ -38,6 +38,7 @@ struct options {
     bool json;
     bool per_port;
     unsigned int busy_poll_us;  /* 0: sleep until a request comes. */
+    bool kernel_fast_path;      /* Answer in the kernel where possible. */
 };
 
 struct proxy {
@@ -71,6 +72,11 @@ Counters (printed on SIGUSR1 and at exit, on stdout):\n\
       --json                as one JSON object a line\n\
       --per-port            with each port's counters\n\
 Latency:\n\
+      --no-kernel-fast-path answer from userspace only; by default each\n\
+                            port is answered by an eBPF program on its tc\n\
+                            ingress (needs CAP_BPF and CAP_NET_ADMIN; a\n\
+                            port where it cannot be attached is answered\n\
+                            from userspace, with a warning)\n\
       --busy-poll-us=US     after each request, poll for the next one for\n\
                             up to US microseconds (at most %d) before\n\
                             sleeping: saves the wakeup of requests that\n\
@@ -200,7 +206,8 @@ read_port_file(const char *name, struct shash *ports,
 static void
 parse_options(int argc, char *argv[], struct options *o)
 {
-    enum { OPT_VM = UCHAR_MAX + 1, OPT_JSON, OPT_PER_PORT, OPT_BUSY_POLL };
+    enum { OPT_VM = UCHAR_MAX + 1, OPT_JSON, OPT_PER_PORT, OPT_BUSY_POLL,
+           OPT_NO_FAST_PATH };
     static const struct option long_options[] = {
         {"interface", required_argument, NULL, 'i'},
         {"vm", required_argument, NULL, OPT_VM},
@@ -211,6 +218,7 @@ parse_options(int argc, char *argv[], struct options *o)
         {"json", no_argument, NULL, OPT_JSON},
         {"per-port", no_argument, NULL, OPT_PER_PORT},
         {"busy-poll-us", required_argument, NULL, OPT_BUSY_POLL},
+        {"no-kernel-fast-path", no_argument, NULL, OPT_NO_FAST_PATH},
         {"verbose", optional_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
@@ -220,6 +228,7 @@ parse_options(int argc, char *argv[], struct options *o)
     const char *interface = NULL;
 
     memset(o, 0, sizeof *o);
+    o->kernel_fast_path = true;
     shash_init(&o->ports);
     o->base.gateways[o->base.n_gateways++] = htonl(ARPP_LINK_LOCAL_GATEWAY);
     eth_addr_from_string(ARPP_DEFAULT_GATEWAY_MAC, &o->base.gateway_mac);
@@ -286,6 +295,9 @@ parse_options(int argc, char *argv[], struct options *o)
             o->busy_poll_us = us;
             break;
         }
+        case OPT_NO_FAST_PATH:
+            o->kernel_fast_path = false;
+            break;
         case 'v':
             vlog_set_verbosity(optarg);
             break;
@@ -336,10 +348,9 @@ wanted_ports(const struct options *o, struct shash *ports)
 }
 
 static void
-collect_port(void *names_, const char *ifname, int ifindex,
-             const struct arpp_counters *c)
+collect_port(void *names_, const struct arpp_io_port_info *port)
 {
-    shash_add(names_, ifname, NULL);
+    shash_add(names_, port->ifname, NULL);
 }
 
 /* Makes the served ports those in 'want': removes the others, adds the
@@ -398,10 +409,39 @@ verdicts_to_json(const struct arpp_counters *c, bool nonzero_only)
 }
 
 static void
-port_to_json(void *ports_, const char *ifname, int ifindex,
-             const struct arpp_counters *c)
+port_to_json(void *ports_, const struct arpp_io_port_info *port)
 {
-    json_object_put(ports_, ifname, verdicts_to_json(c, true));
+    struct json *obj = verdicts_to_json(port->counters, true);
+    if (port->in_kernel) {
+        json_object_put_string(obj, "path", "kernel");
+        add_counter(obj, "kernel-answered", port->kernel.answered);
+    } else {
+        json_object_put_format(obj, "path", "userspace (%s)",
+                               port->why_userspace);
+    }
+    json_object_put(ports_, port->ifname, obj);
+}
+
+static struct json *
+fast_path_to_json(const struct arpp_io *io)
+{
+    struct arpp_io_fast_path f;
+    arpp_io_get_fast_path(io, &f);
+
+    struct json *obj = json_object_create();
+    json_object_put_string(obj, "state", f.loaded ? "loaded" : "off");
+    if (!f.loaded) {
+        json_object_put_string(obj, "reason", f.reason);
+    }
+    add_counter(obj, "ports-kernel", f.ports_kernel);
+    add_counter(obj, "ports-userspace", f.ports_userspace);
+    add_counter(obj, "kernel-answered", f.kernel.answered);
+    add_counter(obj, "kernel-passed", f.kernel.passed);
+    add_counter(obj, "kernel-failed", f.kernel.failed);
+    add_counter(obj, "left-to-kernel", f.left_to_kernel);
+    add_counter(obj, "attach-failures", f.attach_failures);
+    add_counter(obj, "map-bytes", f.map_bytes);
+    return obj;
 }
 
 /* Prints the counters on stdout: as text, or as one line of JSON. */
@@ -421,6 +461,7 @@ print_counters(const struct proxy *p)
     add_counter(top, "ports", arpp_io_n_ports(p->io));
     json_object_put(top, "verdicts", verdicts_to_json(&c, false));
     json_object_put(top, "pktio", pktio);
+    json_object_put(top, "fast-path", fast_path_to_json(p->io));
     if (p->opts->per_port) {
         struct json *ports = json_object_create();
         arpp_io_for_each_port(p->io, port_to_json, ports);
@@ -447,6 +488,9 @@ print_counters(const struct proxy *p)
                 if (w->type == JSON_INTEGER) {
                     printf("%s %s %"PRId64"\n", sec->name, nodes[i]->name,
                            json_integer(w));
+                } else if (w->type == JSON_STRING) {
+                    printf("%s %s %s\n", sec->name, nodes[i]->name,
+                           json_string(w));
                 } else {
                     char *s_ = json_to_string(w, JSSF_SORT);
                     printf("%s %s %s\n", sec->name, nodes[i]->name, s_);
@@ -518,6 +562,10 @@ main(int argc, char *argv[])
         return EXIT_RUNTIME;
     }
     arpp_io_set_busy_poll(p.io, opts.busy_poll_us);  /* Checked above. */
+    if (opts.kernel_fast_path) {
+        /* On failure it warns, and the ports are served from userspace. */
+        arpp_io_enable_fast_path(p.io);
+    }
     int failures = sync_ports(p.io, &want);
     free_ports(&want);
     if (failures) {
@@ -528,7 +576,10 @@ main(int argc, char *argv[])
         return EXIT_RUNTIME;
     }
 
-    VLOG_INFO("ready: serving %"PRIuSIZE" ports", arpp_io_n_ports(p.io));
+    struct arpp_io_fast_path f;
+    arpp_io_get_fast_path(p.io, &f);
+    VLOG_INFO("ready: serving %"PRIuSIZE" ports, %"PRIuSIZE" in the kernel "
+              "fast path", arpp_io_n_ports(p.io), f.ports_kernel);
     struct tool_hooks hooks = { counters_hook, reload_hook, &p };
     int rc = tool_run(p.base, &hooks) ? EXIT_RUNTIME : EXIT_OK;
     arpp_io_destroy(p.io);

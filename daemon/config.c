@@ -16,7 +16,7 @@
 #define MAX_LINE 4096
 
 enum kind { K_STRING, K_PATH, K_REMOTE, K_IPV4, K_MAC, K_IPV4_LIST,
-            K_NAME_LIST, K_UINT, K_IFNAME, K_ADDRESS };
+            K_NAME_LIST, K_UINT, K_IFNAME, K_ADDRESS, K_BOOL };
 
 struct key {
     const char *name;
@@ -48,6 +48,7 @@ static const struct key keys[] = {
     { "metrics-address", K_ADDRESS, F(metrics_address), 0, 0, false },
     { "migration-interface", K_IFNAME, F(migration_interface), 0, 0, false },
     { "tls-dir", K_PATH, F(tls_dir), 0, 0, false },
+    { "arp-kernel-fast-path", K_BOOL, F(arp_kernel_fast_path), 0, 0, false },
 };
 
 static char *
@@ -184,6 +185,15 @@ set_value(struct ovnmigd_config *c, const struct key *key, char *value)
             return "not an interface name";
         }
         break;
+    case K_BOOL:
+        if (!strcmp(value, "yes") || !strcmp(value, "true")) {
+            *(bool *) p = true;
+        } else if (!strcmp(value, "no") || !strcmp(value, "false")) {
+            *(bool *) p = false;
+        } else {
+            return "not yes or no";
+        }
+        return NULL;
     case K_ADDRESS: {
         struct sockaddr_storage ss;
         if (!inet_parse_active(value, -1, &ss, false, NULL)) {
@@ -210,6 +220,7 @@ ovnmigd_config_parse(const char *name, const char *text, size_t size,
     ip_parse(OVNMIGD_DEFAULT_GATEWAY_IP, &c->gateway_ip);
     eth_addr_from_string(OVNMIGD_DEFAULT_GATEWAY_MAC, &c->gateway_mac);
     c->lease_time = OVNMIGD_DEFAULT_LEASE_TIME;
+    c->arp_kernel_fast_path = true;
 
 #define ERROR(LINE, ...)                                    \
     do {                                                    \

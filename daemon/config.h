@@ -43,6 +43,8 @@ struct ovnmigd_config {
     char *migration_interface;  /* NULL: the node's own address. */
     char *tls_dir;              /* Migration stream TLS: certificates in
                                  * QEMU's layout (ovnmig-pki), or NULL. */
+    bool arp_kernel_fast_path;  /* Answer ARP in the kernel (eBPF on tc
+                                 * ingress) where possible: default yes. */
 };
 
 #define OVNMIGD_DEFAULT_GATEWAY_IP "169.254.1.1"

@@ -328,6 +328,30 @@ render_packets(const struct metrics_input *in, struct ds *out)
         put_sample(out, name, "verdict", arpp_verdict_name(i), in->arp.n[i]);
     }
 
+    const struct arpp_io_fast_path *fp = &in->arp_fp;
+    put_single(out, PREFIX"arp_fast_path_loaded", "gauge",
+               "1 if the ARP kernel fast path (eBPF on tc ingress) is "
+               "loaded.", fp->loaded);
+    PUT_LABELLED(out, PREFIX"arp_ports_by_path", "gauge",
+                 "VM ports whose ARP requests are answered in the kernel "
+                 "or from userspace.", "path",
+                 { "kernel", fp->ports_kernel },
+                 { "userspace", fp->ports_userspace });
+    PUT_LABELLED(out, PREFIX"arp_kernel_frames_total", "counter",
+                 "ARP frames the kernel fast path answered, passed up to "
+                 "userspace, or failed to answer (dropped).", "result",
+                 { "answered", fp->kernel.answered },
+                 { "passed", fp->kernel.passed },
+                 { "failed", fp->kernel.failed });
+    put_single(out, PREFIX"arp_left_to_kernel_total", "counter",
+               "Replies userspace decided but left to the kernel fast "
+               "path.", fp->left_to_kernel);
+    put_single(out, PREFIX"arp_fast_path_attach_failures_total", "counter",
+               "Ports answered from userspace because the fast path "
+               "could not be attached.", fp->attach_failures);
+    put_single(out, PREFIX"arp_fast_path_map_bytes", "gauge",
+               "Kernel memory of the fast path's maps.", fp->map_bytes);
+
     name = PREFIX"dhcp_events_total";
     put_family(out, name, "counter",
                "DHCP messages received and sent, by client state "

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "arpproxy/arp-proxy.h"
+#include "arpproxy/arp-proxy-io.h"
 #include "daemon/cluster-db.h"
 #include "daemon/migration.h"
 #include "daemon/vm-manager.h"
@@ -44,6 +45,7 @@ struct metrics_input {
     struct arpp_counters arp;
     struct pktio_stats arp_io;
     size_t arp_ports;
+    struct arpp_io_fast_path arp_fp;
     struct dhcp_counters dhcp;
     struct pktio_stats dhcp_io;
     size_t dhcp_ports, dhcp_bindings;

@@ -429,6 +429,17 @@ cmd_counters_show(struct ctl_request *req, int argc, const char *argv[],
     }
     put_pktio_counters(&out, &ap);
     put_counter(&out, "ports", arpp_io_n_ports(d->arp));
+    struct arpp_io_fast_path af;
+    arpp_io_get_fast_path(d->arp, &af);
+    put_counter(&out, "fast-path-loaded", af.loaded);
+    put_counter(&out, "ports-kernel", af.ports_kernel);
+    put_counter(&out, "ports-userspace", af.ports_userspace);
+    put_counter(&out, "kernel-answered", af.kernel.answered);
+    put_counter(&out, "kernel-passed", af.kernel.passed);
+    put_counter(&out, "kernel-failed", af.kernel.failed);
+    put_counter(&out, "left-to-kernel", af.left_to_kernel);
+    put_counter(&out, "attach-failures", af.attach_failures);
+    put_counter(&out, "map-bytes", af.map_bytes);
 
     struct dhcp_counters dc;
     struct pktio_stats dp;
@@ -478,6 +489,7 @@ collect_metrics(struct metrics_input *in, void *d_)
     ovnhook_get_stats(d->hooks, &in->ovn);
     arpp_io_get_counters(d->arp, &in->arp, &in->arp_io);
     in->arp_ports = arpp_io_n_ports(d->arp);
+    arpp_io_get_fast_path(d->arp, &in->arp_fp);
     dhcp_io_get_counters(d->dhcp, &in->dhcp, &in->dhcp_io);
     in->dhcp_ports = dhcp_io_n_ports(d->dhcp);
     in->dhcp_bindings = dhcp_io_n_bindings(d->dhcp);
@@ -536,6 +548,10 @@ main(int argc, char *argv[])
     int error = arpp_io_create(d.base, &d.arp);
     if (error) {
         ovs_fatal(-error, "ARP proxy (needs CAP_NET_RAW)");
+    }
+    if (d.cfg.arp_kernel_fast_path) {
+        /* On failure it warns, and ports are answered from userspace. */
+        arpp_io_enable_fast_path(d.arp);
     }
     struct dhcp_server_config dcfg = {
         .server_mac = d.cfg.gateway_mac,

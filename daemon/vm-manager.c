@@ -1028,16 +1028,20 @@ struct arp_port_find {
     const char *ifname;
     struct arpp_counters counters;
     bool found;
+    char *path;                 /* "kernel fast path", "userspace (...)". */
+    uint64_t kernel_answered;
 };
 
 static void
-arp_port_cb(void *aux, const char *ifname, int ifindex OVS_UNUSED,
-            const struct arpp_counters *c)
+arp_port_cb(void *aux, const struct arpp_io_port_info *port)
 {
     struct arp_port_find *f = aux;
-    if (!strcmp(ifname, f->ifname)) {
-        f->counters = *c;
+    if (!strcmp(port->ifname, f->ifname)) {
+        f->counters = *port->counters;
         f->found = true;
+        f->path = (port->in_kernel ? xstrdup("kernel fast path")
+                   : xasprintf("userspace (%s)", port->why_userspace));
+        f->kernel_answered = port->kernel.answered;
     }
 }
 
@@ -1140,6 +1144,9 @@ show_answer(struct vmm *vmm, const struct op *op,
                                 json_integer_create(arp.counters.n[i]));
             }
         }
+        json_object_put_string(arpj, "path", arp.path);
+        json_object_put(arpj, "kernel-answered",
+                        json_integer_create(arp.kernel_answered));
     }
     json_object_put(o, "arp", arpj);
 
@@ -1215,11 +1222,21 @@ show_answer(struct vmm *vmm, const struct op *op,
                               arp.counters.n[i]);
             }
         }
-        ds_put_cstr(&s, arp.found ? "\n" : " not served\n");
+        if (arp.found) {
+            ds_put_format(&s, " (%s", arp.path);
+            if (arp.kernel_answered) {
+                ds_put_format(&s, ", %"PRIu64" answered in the kernel",
+                              arp.kernel_answered);
+            }
+            ds_put_cstr(&s, ")\n");
+        } else {
+            ds_put_cstr(&s, " not served\n");
+        }
         flows_format(&flows, 2, &s);
     }
     flows_result_destroy(&flows);
     json_destroy(o);
+    free(arp.path);
     op->show_cb(op->show_aux, true, ds_cstr(&s));
     ds_destroy(&s);
 }

@@ -3,6 +3,10 @@
 # running in the node's, and its counters.  Builds on lib.sh (verdicts,
 # assertions, cleanup at exit).
 #
+# ARP_FAST_PATH=on (the default, as in the product) runs the proxy with its
+# kernel fast path (eBPF on tc ingress of each port); off runs it with
+# --no-kernel-fast-path.  The *-userspace.sh tests run the same checks off.
+#
 # SPDX-License-Identifier: Apache-2.0
 
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -14,6 +18,13 @@ ARP_PROXY_OUT=""      # the proxy's stdout: its counters, one JSON a line
 
 # The gateway MAC the proxy answers with by default.
 G=0a:58:a9:fe:01:01
+
+ARP_FAST_PATH=${ARP_FAST_PATH:-on}
+case $ARP_FAST_PATH in
+    on) ;;
+    off) TEST_NAME="$TEST_NAME-userspace" ;;
+    *) echo "ARP_FAST_PATH=$ARP_FAST_PATH: expected on or off"; exit 1 ;;
+esac
 
 arp_require() {
     require_root
@@ -62,6 +73,7 @@ arp_veth() {
 arp_start_proxy() {
     local ns=$1 i; shift
     ARP_PROXY_OUT=$(scratch)/proxy.out
+    [ "$ARP_FAST_PATH" = on ] || set -- --no-kernel-fast-path "$@"
     ip netns exec "$ns" "$ARPPROXY" --json "$@" >"$ARP_PROXY_OUT" \
         2>"$(scratch)/proxy.log" &
     ARP_PROXY_PID=$!
@@ -101,10 +113,10 @@ import json, sys
 def walk(prefix, d):
     for k, v in d.items():
         if isinstance(v, dict):
-            walk(prefix + k + " ", v)
+            walk(prefix + k + "_", v)
         else:
-            print(prefix + k, v)
-walk("", json.load(sys.stdin))' | sed 's/ \([0-9]*\)$/\t\1/' | tr ' \t' '_ ')
+            print(prefix + k, str(v).replace(" ", "_"))
+walk("", json.load(sys.stdin))')
 }
 
 # arp_counter SECTION NAME: a counter of the last load ("verdicts probe",
@@ -124,4 +136,45 @@ arp_stop_proxy() {
     assert_eq "proxy exit status on SIGTERM" 0 "$rc"
     [ "$(wc -l <"$ARP_PROXY_OUT")" -gt "$n" ] || fail "no counters at exit"
     arp_load_counters
+}
+
+# arp_filters NS IF...: the tc ingress filters left on the interfaces, one
+# line each "IF: filter..." (none: empty).
+arp_filters() {
+    local ns=$1 ifname; shift
+    for ifname in "$@"; do
+        tc -n "$ns" filter show dev "$ifname" ingress 2>/dev/null \
+            | grep -q . && echo "$ifname: $(tc -n "$ns" filter show dev "$ifname" ingress | tr '\n' ' ')"
+    done
+}
+
+# arp_check_path N: the last counters show N ports answered by the path
+# ARP_FAST_PATH asks for, with no fallback.
+arp_check_path() {
+    if [ "$ARP_FAST_PATH" = on ]; then
+        assert_eq "fast path loaded" loaded "$(arp_counter fast-path state)"
+        assert_eq "ports in the kernel fast path" "$1" "$(arp_counter fast-path ports-kernel)"
+    else
+        assert_eq "fast path off" off "$(arp_counter fast-path state)"
+        assert_eq "ports in the kernel fast path" 0 "$(arp_counter fast-path ports-kernel)"
+    fi
+    assert_eq "attach failures" 0 "$(arp_counter fast-path attach-failures)"
+}
+
+# arp_check_replies N: the last counters account for N replies on the
+# wire, each sent by exactly one path: the kernel's program (which userspace
+# then leaves alone) or userspace.
+arp_check_replies() {
+    local n=$1
+    assert_eq "verdicts reply = replies on the wire" "$n" "$(arp_counter verdicts reply)"
+    if [ "$ARP_FAST_PATH" = on ]; then
+        assert_eq "kernel-answered = replies on the wire" "$n" "$(arp_counter fast-path kernel-answered)"
+        assert_eq "replies left to the kernel" "$n" "$(arp_counter fast-path left-to-kernel)"
+        assert_eq "pktio tx-frames (userspace sent none)" 0 "$(arp_counter pktio tx-frames)"
+    else
+        assert_eq "kernel-answered" 0 "$(arp_counter fast-path kernel-answered)"
+        assert_eq "pktio tx-frames = replies" "$n" "$(arp_counter pktio tx-frames)"
+    fi
+    assert_eq "kernel-failed" 0 "$(arp_counter fast-path kernel-failed)"
+    assert_eq "pktio tx-errors" 0 "$(arp_counter pktio tx-errors)"
 }

@@ -6,7 +6,10 @@
 # (SIGHUP with a shorter port file) are no longer answered, and come back
 # when the file lists them again; ports whose veth is deleted are
 # forgotten by themselves (rtnetlink), counters, port list and all, and
-# the others still answer.
+# the others still answer.  With the kernel fast path (the default) every
+# port is answered by the kernel, the fast path's map memory per port is
+# reported, and no tc filter is left on any port once the proxy stops;
+# arp-many-ports-userspace runs it all with the fast path off.
 #
 # ARP_PORTS overrides the number of ports (default 200).
 #
@@ -64,16 +67,19 @@ done
 
 arp_counters
 assert_eq "ports served" "$N" "$(arp_counter ports)"
-assert_eq "replies" $((N + 3)) "$(arp_counter verdicts reply)"
+arp_check_path "$N"
+arp_check_replies $((N + 3))
 assert_eq "kernel drops" 0 "$(arp_counter pktio rx-kernel-drops)"
+map_full=$(arp_counter fast-path map-bytes)
 
 rss=$(awk '/^VmRSS/ { print $2, $3 }' "/proc/$ARP_PROXY_PID/status")
 fds=$(ls "/proc/$ARP_PROXY_PID/fd" | wc -l)
-say "proxy with $N ports: RSS $rss, $fds open file descriptors"
-echo "RESULT ports=$N rss='$rss' fds=$fds"
+say "proxy with $N ports: RSS $rss, $fds open file descriptors, fast path maps $map_full bytes"
+echo "RESULT ports=$N rss='$rss' fds=$fds map_bytes=$map_full"
 # stdio, the packet socket, the link-notification (netlink) socket,
-# libevent's signal pipe and epoll: no fd a port.
-[ "$fds" -le 10 ] || fail "$fds file descriptors for $N ports"
+# libevent's signal pipe and epoll, and with the fast path its program,
+# its two maps and its BTF: no fd a port.
+[ "$fds" -le 14 ] || fail "$fds file descriptors for $N ports"
 
 # Remove the second half at run time.
 half=$((N / 2))
@@ -94,6 +100,15 @@ out=$(loadgen "$DIR/removed") && fail "removed ports still answered"
 assert_match "removed ports silent" "answered=0 silent=$((N - half))" "$(tail -n 1 <<<"$out")"
 arp_counters
 assert_eq "ports served after removal" "$half" "$(arp_counter ports)"
+arp_check_path "$half"
+assert_eq "tc filters left on removed ports" "" \
+    "$(arp_filters "$NODE" $(sed 's/^g\([0-9]*\),.*/p\1/' "$DIR/removed"))"
+if [ "$ARP_FAST_PATH" = on ]; then
+    map_half=$(arp_counter fast-path map-bytes)
+    per_port=$(( (map_full - map_half) / (N - half) ))
+    say "fast path maps: $map_full bytes with $N ports, $map_half with $half: $per_port bytes a port"
+    echo "RESULT map_bytes_per_port=$per_port"
+fi
 assert_eq "requests from removed ports counted" "$((N - half))" \
     "$(arp_counter pktio rx-not-a-port)"
 
@@ -140,5 +155,11 @@ out=$(loadgen "$DIR/left") || { echo "$out" | tail -3; fail "remaining ports not
 assert_match "remaining ports answered" "answered=$left silent=0 repeated=0" "$out"
 
 arp_stop_proxy
-assert_eq "total replies" $((2 * N + 3 + half + left)) "$(arp_counter verdicts reply)"
+arp_check_replies $((2 * N + 3 + half + left))
+left_ports=()
+for ((i = 1; i <= N; i++)); do
+    [[ " ${gone[*]} " == *" $i "* ]] || left_ports+=("p$i")
+done
+assert_eq "tc filters left after the proxy stopped" "" \
+    "$(arp_filters "$NODE" "${left_ports[@]}")"
 pass
