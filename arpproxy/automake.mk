@@ -104,8 +104,9 @@ LAB_TESTS += \
 	tests/lab/arp-many-ports-userspace.sh
 EXTRA_DIST += tests/lab/arp-lib.sh
 
-# make bench-arp: ovnmig's proxy against the kernel's proxy_arp on the
-# same veth pairs, with 1, 100 and 1,000 ports.
+# make bench-arp: ovnmig's proxy (with its kernel fast path, and without)
+# against the kernel's proxy_arp on the same veth pairs, with 1, 100 and
+# 1,000 ports.
 noinst_PROGRAMS += tests/bench/arp-loadgen
 tests_bench_arp_loadgen_SOURCES = tests/bench/arp-loadgen.c
 tests_bench_arp_loadgen_LDADD = lib/libovnmig.a $(PCAP_LIBS) $(NL_LIBS) \

@@ -21,22 +21,24 @@
 #    the summary gives the median of the per-trial ratios and their range;
 #  - CPUs: the load generator runs on BENCH_LOADGEN_CPU.  The kernel's
 #    responder runs in softirq on the sender's CPU, within the sender's
-#    send(), at a priority no task has.  "ovnmig" runs its proxy on that
-#    same CPU: the same CPU the kernel answers on, and nothing more (it
-#    must wait for the sender to yield, the kernel does not).  No one gets
-#    a real-time priority;
-#  - "ovnmig-x" runs the proxy on another CPU (BENCH_OTHER_CPU), as a node
-#    agent may run beside a VM's vCPU: its wakeup crosses CPUs, which on a
-#    virtual machine costs an inter-processor interrupt through the host;
-#  - "ovnmig-bp" is ovnmig-x with the opt-in --busy-poll-us=BENCH_BUSY_POLL
-#    (spinning on the sender's own CPU would only steal it from the sender).
-#    Ping-pong traffic is its best case: each request follows the last
-#    reply within the window.  A lone request after a pause still pays the
-#    wakeup.
+#    send(), at a priority no task has.  No one gets a real-time priority.
+#
+# The peers:
+#  - "kernel": proxy_arp with proxy_delay=0;
+#  - "ovnmig": the product as it runs by default, with its kernel fast path:
+#    the proxy's eBPF program answers on tc ingress, in softirq, as the
+#    kernel's own responder does.  The proxy process runs on the load
+#    generator's CPU; it only counts;
+#  - "ovnmig-user": the same proxy with --no-kernel-fast-path, answering
+#    from userspace on the same CPU (it must wait for the sender to yield);
+#  - on request (BENCH_PEERS), "ovnmig-user-x" runs the userspace proxy on
+#    another CPU (BENCH_OTHER_CPU), as a node agent may run beside a VM's
+#    vCPU, and "ovnmig-user-bp" adds the opt-in
+#    --busy-poll-us=BENCH_BUSY_POLL to it.
 # The goal is judged on "ovnmig"; the others are printed for what they show.
 #
 #   BENCH_PORTS="1 100 1000" BENCH_TRIALS=5 BENCH_SAMPLES=3000
-#   BENCH_PEERS="kernel ovnmig ovnmig-x ovnmig-bp"
+#   BENCH_PEERS="kernel ovnmig ovnmig-user"
 #   BENCH_RATES="..." BENCH_GOAL_RATE=10000
 #   BENCH_LOADGEN_CPU=0 BENCH_OTHER_CPU=1 BENCH_BUSY_POLL=50
 #
@@ -49,7 +51,7 @@ PROXY=$top_builddir/arpproxy/ovnmig-arpproxy
 LOADGEN=$top_builddir/tests/bench/arp-loadgen
 PORTS_LIST=${BENCH_PORTS:-1 100 1000}
 TRIALS=${BENCH_TRIALS:-5}
-PEERS=(${BENCH_PEERS:-kernel ovnmig ovnmig-x ovnmig-bp})
+PEERS=(${BENCH_PEERS:-kernel ovnmig ovnmig-user})
 SAMPLES=${BENCH_SAMPLES:-3000}
 RATES=${BENCH_RATES:-5000 10000 20000 40000 60000 80000 100000}
 GOAL_RATE=${BENCH_GOAL_RATE:-10000}
@@ -128,15 +130,28 @@ use() {
     stop_proxy
     case $peer in
         ovnmig) cpu=$LOADGEN_CPU ;;
-        ovnmig-x) cpu=$OTHER_CPU ;;
-        ovnmig-bp) cpu=$OTHER_CPU args=(--busy-poll-us="$BUSY_POLL") ;;
+        ovnmig-user) cpu=$LOADGEN_CPU args=(--no-kernel-fast-path) ;;
+        ovnmig-user-x) cpu=$OTHER_CPU args=(--no-kernel-fast-path) ;;
+        ovnmig-user-bp) cpu=$OTHER_CPU
+            args=(--no-kernel-fast-path --busy-poll-us="$BUSY_POLL") ;;
         *) echo "bench-arp: unknown peer $peer"; exit 1 ;;
     esac
     ip netns exec "$NODE" taskset -c "$cpu" "$PROXY" --port-file "$DIR/ports" \
         --json "${args[@]}" >"$DIR/proxy.out" 2>"$DIR/proxy.log" &
     PROXY_PID=$! PROXY_PEER=$peer
     for ((i = 0; i < 200; i++)); do
-        grep -q 'ready: serving' "$DIR/proxy.log" && return 0
+        if grep -q 'ready: serving' "$DIR/proxy.log"; then
+            # The product's default must really answer every port in the
+            # kernel.
+            local n_ports
+            n_ports=$(wc -l <"$DIR/ports")
+            if [ "$peer" = ovnmig ] && ! grep -q "serving $n_ports ports, $n_ports in the kernel fast path" "$DIR/proxy.log"; then
+                cat "$DIR/proxy.log"
+                echo "bench-arp: ovnmig: not every port is in the kernel fast path"
+                exit 1
+            fi
+            return 0
+        fi
         kill -0 "$PROXY_PID" 2>/dev/null || break
         sleep 0.05
     done
@@ -160,7 +175,7 @@ latency() {
     use "$peer"
     out=$(g "$LOADGEN" --ports "$DIR/guests" --count "$SAMPLES" --seconds 10 latency)
     rate=$(g "$LOADGEN" --ports "$DIR/guests" --rate "$GOAL_RATE" --seconds 2 rate)
-    printf '  trial %d %-9s %s | %s/s: lost=%s\n' "$t" "$peer" "${out#latency }" \
+    printf '  trial %d %-11s %s | %s/s: lost=%s\n' "$t" "$peer" "${out#latency }" \
         "$GOAL_RATE" "$(field lost "$rate")"
     # Losses in the load generator's own socket are its limit: say so.
     grep -h '^loadgen:' <<<"$out
@@ -188,7 +203,7 @@ max_rate() {
     echo "$n $peer $best" >>"$DIR/rates"
 }
 
-echo "bench-arp: $(nproc) CPUs; load generator on CPU $LOADGEN_CPU; ovnmig's proxy on CPU $LOADGEN_CPU, ovnmig-x and ovnmig-bp (--busy-poll-us=$BUSY_POLL) on CPU $OTHER_CPU"
+echo "bench-arp: $(nproc) CPUs; load generator on CPU $LOADGEN_CPU; the ovnmig and ovnmig-user proxies on CPU $LOADGEN_CPU, ovnmig-user-x and ovnmig-user-bp (--busy-poll-us=$BUSY_POLL) on CPU $OTHER_CPU"
 echo "bench-arp: before: $(uptime)"
 : >"$DIR/results"; : >"$DIR/rates"
 for n in $PORTS_LIST; do
@@ -201,10 +216,13 @@ for n in $PORTS_LIST; do
     done
     max_rate "$n" kernel
     max_rate "$n" ovnmig
+    max_rate "$n" ovnmig-user
     use ovnmig
     rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$PROXY_PID/status")
     fds=$(ls "/proc/$PROXY_PID/fd" | wc -l)
-    echo "  ovnmig: RSS ${rss} kB, $fds fds with $n ports"
+    kill -USR1 "$PROXY_PID"; sleep 0.5
+    maps=$(tail -n 1 "$DIR/proxy.out" | sed -n 's/.*"map-bytes":\([0-9]*\).*/\1/p')
+    echo "  ovnmig: RSS ${rss} kB, $fds fds, fast path maps ${maps:-?} bytes with $n ports"
     stop_proxy
 done
 echo "bench-arp: after: $(uptime)"
@@ -243,7 +261,7 @@ END {
         }
     }
     print ""
-    printf "%-11s %-9s | %-27s | %-21s | %-8s | %-9s | %s\n", "", "",
+    printf "%-11s %-11s | %-27s | %-21s | %-8s | %-9s | %s\n", "", "",
         "wire p50: median, ratio", "wire p99: med., ratio",
         "app p50", "max rate", "lost at " goal "/s"
     for (i = 0; i < nn; i++) {
@@ -260,7 +278,7 @@ END {
                 hi = (k == 1 || r50[k] > hi) ? r50[k] : hi
             }
             m50 = median(v50, k); m99 = median(v99, k); ma = median(va, k)
-            printf "%-11s %-9s | %6.1fus", (q == 1 ? n " ports" : ""), p, m50
+            printf "%-11s %-11s | %6.1fus", (q == 1 ? n " ports" : ""), p, m50
             if (p == "kernel")
                 printf " %20s", ""
             else
