@@ -34,6 +34,7 @@ static const char full[] =
     "run-dir = /run/ovnmig-test\n"
     "metrics-address = 127.0.0.1:9476\n"
     "migration-interface = eth1\n"
+    "arp-kernel-fast-path = no\n"
     "\n";
 
 static void
@@ -60,6 +61,7 @@ test_full(void **state)
     assert_int_equal(c.lease_time, 3600);
     assert_string_equal(c.control_socket, "/run/ovnmig-test/ovnmigd.ctl");
     assert_string_equal(c.migration_interface, "eth1");
+    assert_false(c.arp_kernel_fast_path);
     ovnmigd_config_destroy(&c);
     ds_destroy(&errors);
 }
@@ -83,6 +85,7 @@ test_defaults(void **state)
     assert_string_equal(c.run_dir, "/run/ovnmig");
     assert_string_equal(c.netns_prefix, "ovnmig-");
     assert_null(c.metrics_address);
+    assert_true(c.arp_kernel_fast_path);
     ovnmigd_config_destroy(&c);
     ds_destroy(&errors);
 }
@@ -102,7 +105,8 @@ test_errors(void **state)
         "run-dir = relative/path\n"             /* 9 */
         "lease-time =\n"                        /* 10: empty */
         "metrics-address = localhost\n"         /* 11: no port */
-        "subnet-gateway = 0.0.0.0\n";           /* 12 */
+        "subnet-gateway = 0.0.0.0\n"           /* 12 */
+        "arp-kernel-fast-path = maybe\n";       /* 13 */
     struct ovnmigd_config c;
     struct ds errors = DS_EMPTY_INITIALIZER;
 
@@ -121,6 +125,7 @@ test_errors(void **state)
         "ovnmigd.conf:10: lease-time: no value",
         "ovnmigd.conf:11: metrics-address:",
         "ovnmigd.conf:12: subnet-gateway:",
+        "ovnmigd.conf:13: arp-kernel-fast-path: \"maybe\" is not yes or no",
         "required key \"cluster-db\" is missing",
         "required key \"ovn-sb\" is missing",
         "required key \"logical-switch\" is missing",
