@@ -140,6 +140,11 @@ counters=$(ovs-appctl -t "$OVNMIG_CTL" counters/show --json)
 read -r c_offer c_ack c_reply <<<"$(python3 -c 'import json,sys; c=json.load(sys.stdin)
 print(c["dhcp"].get("tx-offer",0), c["dhcp"].get("tx-ack",0), c["arp"]["reply"])' <<<"$counters")"
 assert_eq "ovnmigd counted one offer, one ACK, two ARP replies" "1 1 2" "$c_offer $c_ack $c_reply"
+# Both ARP replies came from the kernel fast path (ovnmigd's default), none
+# from userspace.
+assert_eq "ARP fast path: port in the kernel, kernel-answered, left to it, sent by userspace" \
+    "1 2 2 0" "$(python3 -c 'import json,sys; a=json.load(sys.stdin)["arp"]
+print(a["ports-kernel"], a["kernel-answered"], a["left-to-kernel"], a["tx-frames"])' <<<"$counters")"
 
 # The same counters as Prometheus text, on hv1's loopback (daemon/metrics.h).
 metrics_addr=$(sed -n 's/^metrics-address = //p' "$D/hv1/ovnmigd.conf")
@@ -217,6 +222,8 @@ assert_match "vm show (text): the LSP" "lsp: exists .*requested-chassis hv1" "$t
 assert_match "vm show (text): the SB binding" "sb binding: chassis hv1, additional \[\], up true" "$text"
 assert_match "vm show (text): the DHCP binding" "dhcp: 0a:58:0a:64:00:32 -> 10\.100\.0\.50/24" "$text"
 assert_match "vm show (text): the ARP counters" "arp: reply=2" "$text"
+assert_match "vm show (text): ARP answered in the kernel" \
+    "arp: reply=2 .*\(kernel fast path, 2 answered in the kernel\)" "$text"
 
 # vm show: the port's OpenFlow flows on hv1, found by its ofport and OVN
 # keys, are exactly those ovs-ofctl dumps for them.
