@@ -195,6 +195,7 @@ cdb_migration_clone(const struct cdb_migration *src)
     m->failed = src->failed;
     m->ram_total = src->ram_total;
     m->stopped_at = src->stopped_at;
+    m->resumed_at = src->resumed_at;
     smap_clone(&m->external_ids, &src->external_ids);
     return m;
 }
@@ -433,6 +434,8 @@ copy_cluster(const struct thread_state *st, struct cdb_snapshot *snap)
                 m->ram_total = mr->value_progress[i];
             } else if (!strcmp(mr->key_progress[i], "stoppedAt")) {
                 m->stopped_at = mr->value_progress[i];
+            } else if (!strcmp(mr->key_progress[i], "resumedAt")) {
+                m->resumed_at = mr->value_progress[i];
             }
         }
         m->failed = mr->failed;

@@ -65,6 +65,8 @@ struct cdb_migration {
                                  * moves, bytes; 0 before it reported. */
     int64_t stopped_at;         /* progress "stoppedAt": ms since the epoch;
                                  * 0 before the source reported it. */
+    int64_t resumed_at;         /* progress "resumedAt": ms since the epoch;
+                                 * 0 before the target reported it. */
     struct smap external_ids;   /* The settings the source resolved. */
 };
 

@@ -145,7 +145,8 @@ mige_outcome_name(enum mige_outcome outcome)
             : "unknown");
 }
 
-/* Every migration this node finished as the source, since it started. */
+/* Since the daemon started: every migration this node finished as the
+ * source, but for 'pause', which the target counts. */
 struct mige_histograms {
     /* QEMU's downtime, of those that succeeded: the source's view, short
      * of what the guest sees (the target still loads the last state). */

@@ -301,7 +301,7 @@ struct mig_source {
     bool polling;               /* A query-migrate is outstanding. */
     bool poll_again;            /* ...and an event came after it went. */
     bool attached;              /* mig_source_attach(): no chain. */
-    long long stop_ms;          /* QEMU's STOP at the switchover, or 0. */
+    long long int stop_ms;          /* QEMU's STOP at the switchover, or 0. */
     bool finished;              /* 'done' was called. */
     bool cancelling;
     bool destroyed;             /* Free once n_pending drops to 0. */
@@ -556,7 +556,7 @@ mig_source_event(struct mig_source *s, const char *event,
         /* The first once migrating: QEMU stops the guest to send the
          * last of its state (or to go post-copy). */
         if (!s->stop_ms && timestamp > 0) {
-            s->stop_ms = (long long) (timestamp * 1000 + 0.5);
+            s->stop_ms = (long long int) (timestamp * 1000 + 0.5);
         }
         return;
     }
@@ -615,7 +615,7 @@ mig_source_last(const struct mig_source *s)
     return &s->monitor->last;
 }
 
-long long
+long long int
 mig_source_stop_ms(const struct mig_source *s)
 {
     return s->stop_ms;

@@ -122,6 +122,6 @@ bool mig_source_in_post_copy(const struct mig_source *);
  * the start of post-copy): the timestamp of the first STOP event after
  * "migrate" went out, in ms since the epoch by QEMU's clock; 0 until
  * then.  The guest's pause ends with the target's RESUME. */
-long long mig_source_stop_ms(const struct mig_source *);
+long long int mig_source_stop_ms(const struct mig_source *);
 
 #endif /* driver.h */

@@ -351,9 +351,12 @@ cmd_migration_show(int argc, char *argv[])
            m->target_address ? m->target_address : "");
     printf("  Mode:                 %s\n", m->mode);
     int64_t pause = migration_pause_ms(m);
-    if (pause >= 0) {
+    int64_t downtime = progress_get(m, "downtimeMs");
+    if (pause >= 0 && downtime >= 0) {
         printf("  Guest Pause:          %"PRId64" ms (QEMU downtime %"PRId64
-               " ms)\n", pause, progress_get(m, "downtimeMs"));
+               " ms)\n", pause, downtime);
+    } else if (pause >= 0) {
+        printf("  Guest Pause:          %"PRId64" ms\n", pause);
     }
     if (m->policy) {
         printf("  Migration Policy:     %s\n", m->policy);

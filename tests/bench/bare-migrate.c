@@ -154,7 +154,8 @@ on_event(void *s_, const char *event, const struct json *data,
     if (s->ms) {
         mig_source_event(s->ms, event, data, timestamp);
     }
-    if (!strcmp(event, "STOP")) {
+    if (!strcmp(event, "STOP") && !s->stopped) {
+        /* The first after "migrate", as ovnmigd's driver takes it. */
         s->stopped = timestamp;
     } else if (!strcmp(event, "RESUME")) {
         s->resumed = timestamp;

@@ -344,6 +344,12 @@ for work in idle dirty; do
     sleep 0.3
     kill -INT "${bare_pids[@]}" 2>/dev/null
     wait "${bare_pids[@]}" 2>/dev/null
+    # Gone: lab_cleanup must not signal their PIDs again.
+    keep_pids=()
+    for pid in "${LAB_BG_PIDS[@]}"; do
+        [[ " ${bare_pids[*]} " == *" $pid "* ]] || keep_pids+=("$pid")
+    done
+    LAB_BG_PIDS=("${keep_pids[@]}")
     mkdir -p "$OUT/raw"
     cp "$T/bare-$work.log" "$T/bare-$work-ping.log" "$T/bare-$work"-hv?.pcap "$OUT/raw/" 2>/dev/null
     while read -r line; do

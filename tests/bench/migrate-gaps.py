@@ -23,7 +23,9 @@
 # With --window T0 T1 (seconds since the epoch), only the replies and the
 # captured frames between T0 and T1 count, for a ping log and captures
 # that span several migrations (the bare peer); "sent" is then the span
-# of the replies' sequence numbers.
+# of the replies' sequence numbers (a loss right at either edge of the
+# window goes uncounted; ping's 16-bit sequence wraps after 11 minutes of
+# 10 ms pings, longer than any window here).
 #
 #   migrate-gaps.py [--window T0 T1] PING-LOG PCAP
 #
