@@ -186,6 +186,10 @@ arpp_fp_attach(struct arpp_fp *fp, int ifindex)
 int
 arpp_fp_detach(int ifindex)
 {
+    /* Called without arpp_fp_create() too (fast path off, or the sweep
+     * for an earlier run's filters): libbpf's "no qdisc" and "no filter"
+     * messages are expected then, and belong at debug level as well. */
+    libbpf_set_print(libbpf_print);
     LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
                 .attach_point = BPF_TC_INGRESS);
     LIBBPF_OPTS(bpf_tc_opts, opts, .handle = ARPP_FP_TC_HANDLE,

@@ -3,6 +3,7 @@
 #include "arpproxy/arp-proxy-io.h"
 
 #include <errno.h>
+#include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -179,6 +180,42 @@ arpp_io_port_gone(void *io_, int ifindex, void *port_)
     free_port(port);
 }
 
+/* A filter left by an earlier process that did not exit cleanly (a crash,
+ * kill -9) keeps answering with that process's views: on ports this one
+ * serves without the fast path, beside it, and on ports it does not serve
+ * at all.  The filter is ovnmig's by its fixed handle and priority
+ * (ARPP_FP_TC_HANDLE, _PRIORITY), so it is removed from every interface of
+ * the namespace, before any port is added, whether the fast path is then
+ * enabled or not.  Other filters and the clsact qdisc stay. */
+static void
+detach_stale_filters(void)
+{
+    struct if_nameindex *ifs = if_nameindex();
+    if (!ifs) {
+        VLOG_WARN("cannot list the interfaces to remove the ARP fast "
+                  "path's filters an earlier run left: %s",
+                  ovs_strerror(errno));
+        return;
+    }
+    for (const struct if_nameindex *i = ifs; i->if_index; i++) {
+        int error = arpp_fp_detach(i->if_index);
+        if (!error) {
+            VLOG_INFO("%s: removed the ARP fast path's tc filter an "
+                      "earlier run left", i->if_name);
+        } else if (error == -EPERM) {
+            /* Then no filter can be attached either: say it once. */
+            VLOG_INFO("cannot remove the ARP fast path's tc filters an "
+                      "earlier run may have left (needs CAP_NET_ADMIN)");
+            break;
+        } else if (error != -ENOENT) {
+            VLOG_WARN("%s: cannot remove the ARP fast path's tc filter an "
+                      "earlier run may have left: %s", i->if_name,
+                      ovs_strerror(-error));
+        }
+    }
+    if_freenameindex(ifs);
+}
+
 int
 arpp_io_create(struct event_base *base, struct arpp_io **iop)
 {
@@ -192,6 +229,9 @@ arpp_io_create(struct event_base *base, struct arpp_io **iop)
     }
     shash_init(&io->ports);
     io->fp_reason = xstrdup("disabled");
+    /* Here, not in arpp_io_enable_fast_path(): before any port on both
+     * paths, the fast path enabled or not. */
+    detach_stale_filters();
     pktio_set_port_gone_cb(io->pktio, arpp_io_port_gone);
     *iop = io;
     return 0;

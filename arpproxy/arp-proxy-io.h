@@ -27,7 +27,10 @@ struct arpp_io;
 
 /* Creates an ARP responder on 'base' with no ports.  Stores it in '*iop'
  * and returns 0, or returns a negative errno (-EPERM without CAP_NET_RAW).
- * The caller frees it with arpp_io_destroy(). */
+ * The caller frees it with arpp_io_destroy().  Removes the kernel fast
+ * path's filter (ARPP_FP_TC_HANDLE, _PRIORITY) that an earlier process may
+ * have left on any interface of the network namespace: one process serves
+ * a namespace. */
 int arpp_io_create(struct event_base *base, struct arpp_io **iop);
 /* Detaches the fast path from every port, then closes everything. */
 void arpp_io_destroy(struct arpp_io *);
@@ -35,9 +38,8 @@ void arpp_io_destroy(struct arpp_io *);
 /* Loads the kernel fast path, for the ports added from now on (call it
  * before adding any).  Returns 0, or a negative errno after logging one
  * warning with the reason: the ports are then served from userspace.
- * Without this call the fast path is off ("disabled"); either way a filter
- * a previous process left on a port is removed when the port is added
- * without the fast path. */
+ * Without this call the fast path is off ("disabled"); either way no
+ * filter a previous process left answers any more (arpp_io_create()). */
 int arpp_io_enable_fast_path(struct arpp_io *);
 
 /* Starts answering on the interface 'ifname' for the VM that 'view'
