@@ -44,7 +44,9 @@ struct arpp_io {
  * was answered there.  The socket taps a frame (and the kernel stamps it)
  * before tc ingress: a frame stamped after the filter was attached met
  * it.  One stamped earlier may have, or not, while attach was under way:
- * it is answered here too, at worst twice, never not at all. */
+ * it is answered here too, at worst twice, never not at all.  That holds
+ * only if the kernel stamps on receipt, which arpp_io_create() turns on
+ * long before any port (see there). */
 static bool
 answered_in_kernel(const struct arpp_io *io, const struct arpp_io_port *port)
 {
@@ -232,6 +234,14 @@ arpp_io_create(struct event_base *base, struct arpp_io **iop)
     /* Here, not in arpp_io_enable_fast_path(): before any port on both
      * paths, the fast path enabled or not. */
     detach_stale_filters();
+    /* Tells requests the kernel answered from those it could not have
+     * (answered_in_kernel()).  Asked for now, long before any port is
+     * attached: SO_TIMESTAMPNS turns the kernel's stamping on receipt on
+     * asynchronously (net_enable_timestamp() defers it to a work item),
+     * and until it is on, frames are stamped when recvmsg() reads them.  A
+     * request that passed tc before attach but was read after would then
+     * look newer than 'kernel_since', and neither path would answer it. */
+    io->rx_timestamps = !pktio_enable_rx_timestamps(io->pktio);
     pktio_set_port_gone_cb(io->pktio, arpp_io_port_gone);
     *iop = io;
     return 0;
@@ -255,8 +265,6 @@ arpp_io_enable_fast_path(struct arpp_io *io)
         return error;
     }
     io->fp_reason = NULL;
-    /* Tells requests the kernel answered from those it could not have. */
-    io->rx_timestamps = !pktio_enable_rx_timestamps(io->pktio);
     VLOG_INFO("ARP kernel fast path loaded");
     return 0;
 }

@@ -101,8 +101,10 @@ int pktio_set_busy_poll(struct pktio *, unsigned int usecs);
 /* Asks the kernel to timestamp received frames (SO_TIMESTAMPNS); then
  * pktio_rx_time(), called from the receive callback, gives the time
  * (CLOCK_REALTIME) the frame being delivered reached the host.  For
- * measurements (the benchmark's load generator).  Returns 0 or a negative
- * errno. */
+ * measurements (the benchmark's load generator) and the ARP proxy's
+ * kernel fast path.  The kernel turns stamping on receipt on
+ * asynchronously: a frame read shortly after this call may carry the time
+ * it was read instead.  Returns 0 or a negative errno. */
 int pktio_enable_rx_timestamps(struct pktio *);
 /* Stores the current frame's receive time in '*ts' and returns true, or
  * returns false (timestamps off, or called outside the callback). */
