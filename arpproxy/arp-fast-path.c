@@ -107,8 +107,9 @@ arpp_fp_add_port(struct arpp_fp *fp, int ifindex,
                  const struct arpp_port_view *view)
 {
     BUILD_ASSERT_DECL(sizeof view->vm_mac == 6);
-    if (ifindex <= 0 || view->n_vm_ips > ARPP_MAX_VM_IPS
-        || view->n_gateways > ARPP_MAX_GATEWAYS) {
+    /* The program trusts the map: nothing the core would refuse, and no
+     * count beyond the arrays, may reach it. */
+    if (!fp || !view || ifindex <= 0 || arpp_port_view_check(view)) {
         return -EINVAL;
     }
     struct arpp_fp_port port;
@@ -144,12 +145,19 @@ arpp_fp_get_counters(const struct arpp_fp *fp, int ifindex,
 
     memset(c, 0, sizeof *c);
     for (int i = 0; !error && i < fp->n_cpus; i++) {
-        c->answered += per_cpu[i].answered;
-        c->passed += per_cpu[i].passed;
-        c->failed += per_cpu[i].failed;
+        arpp_fp_counters_add(c, &per_cpu[i]);
     }
     free(per_cpu);
     return error;
+}
+
+void
+arpp_fp_counters_add(struct arpp_fp_counters *a,
+                     const struct arpp_fp_counters *b)
+{
+    a->answered += b->answered;
+    a->passed += b->passed;
+    a->failed += b->failed;
 }
 
 int

@@ -31,9 +31,10 @@ int arpp_fp_create(struct arpp_fp **fpp);
  * program running with the last views: detach every port first. */
 void arpp_fp_destroy(struct arpp_fp *);
 
-/* Stores 'view' (checked by arpp_port_view_check() already) as the view of
- * port 'ifindex', with zeroed counters.  Returns 0 or a negative errno
- * (-E2BIG beyond ARPP_FP_MAX_PORTS ports). */
+/* Stores a copy of 'view' as the view of port 'ifindex', with zeroed
+ * counters.  Returns 0 or a negative errno: -EINVAL for a NULL 'fp' or
+ * 'view', a view arpp_port_view_check() rejects, or 'ifindex' <= 0;
+ * -E2BIG beyond ARPP_FP_MAX_PORTS ports. */
 int arpp_fp_add_port(struct arpp_fp *, int ifindex,
                      const struct arpp_port_view *);
 /* Reads port 'ifindex''s counters, summed over the CPUs, into '*c' (if
@@ -54,6 +55,11 @@ int arpp_fp_attach(struct arpp_fp *, int ifindex);
  * attached it; leaves the clsact qdisc and any other filter.  Returns 0,
  * -ENOENT if there was none, or another negative errno. */
 int arpp_fp_detach(int ifindex);
+
+/* Adds 'b' to 'a', counter by counter: the one place that knows the
+ * fields, for summing CPUs and ports alike. */
+void arpp_fp_counters_add(struct arpp_fp_counters *a,
+                          const struct arpp_fp_counters *b);
 
 /* The program's file descriptor, e.g. for bpf_prog_test_run_opts(). */
 int arpp_fp_prog_fd(const struct arpp_fp *);

@@ -97,14 +97,6 @@ free_port(struct arpp_io_port *port)
     free(port);
 }
 
-static void
-fp_counters_add(struct arpp_fp_counters *a, const struct arpp_fp_counters *b)
-{
-    a->answered += b->answered;
-    a->passed += b->passed;
-    a->failed += b->failed;
-}
-
 /* Takes 'port' out of the kernel fast path, if it was in, and keeps its
  * counters in the totals: the filter first (unless the interface is gone,
  * and the filter with it), then the map entries. */
@@ -124,7 +116,7 @@ leave_kernel(struct arpp_io *io, struct arpp_io_port *port, bool detach)
     }
     struct arpp_fp_counters c;
     if (!arpp_fp_remove_port(io->fp, port->ifindex, &c)) {
-        fp_counters_add(&io->fp_removed, &c);
+        arpp_fp_counters_add(&io->fp_removed, &c);
     }
     port->in_kernel = false;
 }
@@ -390,7 +382,7 @@ arpp_io_get_fast_path(const struct arpp_io *io, struct arpp_io_fast_path *f)
         }
         f->ports_kernel++;
         if (!arpp_fp_get_counters(io->fp, port->ifindex, &c)) {
-            fp_counters_add(&f->kernel, &c);
+            arpp_fp_counters_add(&f->kernel, &c);
         }
     }
     if (io->fp) {
@@ -399,8 +391,8 @@ arpp_io_get_fast_path(const struct arpp_io *io, struct arpp_io_fast_path *f)
 }
 
 void
-arpp_io_for_each_port(const struct arpp_io *io, arpp_io_port_cb *cb,
-                      void *aux)
+arpp_io_for_each_port(const struct arpp_io *io, bool kernel_counters,
+                      arpp_io_port_cb *cb, void *aux)
 {
     struct shash_node *node;
     SHASH_FOR_EACH (node, &io->ports) {
@@ -413,7 +405,7 @@ arpp_io_for_each_port(const struct arpp_io *io, arpp_io_port_cb *cb,
             .why_userspace = port->why_userspace,
             .left_to_kernel = port->left_to_kernel,
         };
-        if (port->in_kernel) {
+        if (port->in_kernel && kernel_counters) {
             arpp_fp_get_counters(io->fp, port->ifindex, &info.kernel);
         }
         cb(aux, &info);

@@ -71,7 +71,10 @@ int arpp_io_set_busy_poll(struct arpp_io *, unsigned int usecs);
  * for the counters, of the ports served now for the numbers of ports. */
 struct arpp_io_fast_path {
     bool loaded;                /* The program is loaded. */
-    const char *reason;         /* If not, why: "disabled", ... */
+    const char *reason;         /* If not, why: "disabled", ...  Borrowed
+                                 * from the arpp_io: valid until
+                                 * arpp_io_destroy() or the next
+                                 * arpp_io_enable_fast_path(). */
     size_t ports_kernel;        /* Ports answered in the kernel... */
     size_t ports_userspace;     /* ...and from userspace. */
     struct arpp_fp_counters kernel;     /* The program's, summed. */
@@ -89,14 +92,18 @@ struct arpp_io_port_info {
     const struct arpp_counters *counters;       /* The verdicts. */
     bool in_kernel;             /* Answered by the kernel fast path. */
     const char *why_userspace;  /* If not, why ("disabled", ...). */
-    struct arpp_fp_counters kernel;     /* The program's (in_kernel). */
+    struct arpp_fp_counters kernel;     /* The program's (in_kernel and
+                                         * asked for), else zero. */
     uint64_t left_to_kernel;
 };
 
 /* Calls 'cb' for each port being served, in no particular order.  The
- * strings in 'info' are valid during the call only. */
+ * strings in 'info' are valid during the call only.  'info->kernel' is
+ * read from the kernel's map only if 'kernel_counters' is true: that is a
+ * system call and an allocation per port, which a caller wanting only the
+ * names or the verdicts does without. */
 typedef void arpp_io_port_cb(void *aux, const struct arpp_io_port_info *);
-void arpp_io_for_each_port(const struct arpp_io *, arpp_io_port_cb *,
-                           void *aux);
+void arpp_io_for_each_port(const struct arpp_io *, bool kernel_counters,
+                           arpp_io_port_cb *, void *aux);
 
 #endif /* arp-proxy-io.h */

@@ -360,7 +360,7 @@ static int
 sync_ports(struct arpp_io *io, const struct shash *want)
 {
     struct shash served = SHASH_INITIALIZER(&served);
-    arpp_io_for_each_port(io, collect_port, &served);
+    arpp_io_for_each_port(io, false, collect_port, &served);
 
     struct shash_node *node;
     SHASH_FOR_EACH (node, &served) {
@@ -413,7 +413,8 @@ port_to_json(void *ports_, const struct arpp_io_port_info *port)
 {
     struct json *obj = verdicts_to_json(port->counters, true);
     if (port->in_kernel) {
-        json_object_put_string(obj, "path", "kernel");
+        /* The same words as "ovnmigctl vm show". */
+        json_object_put_string(obj, "path", "kernel fast path");
         add_counter(obj, "kernel-answered", port->kernel.answered);
     } else {
         json_object_put_format(obj, "path", "userspace (%s)",
@@ -464,7 +465,7 @@ print_counters(const struct proxy *p)
     json_object_put(top, "fast-path", fast_path_to_json(p->io));
     if (p->opts->per_port) {
         struct json *ports = json_object_create();
-        arpp_io_for_each_port(p->io, port_to_json, ports);
+        arpp_io_for_each_port(p->io, true, port_to_json, ports);
         json_object_put(top, "per-port", ports);
     }
 

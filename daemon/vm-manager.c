@@ -1028,7 +1028,8 @@ struct arp_port_find {
     const char *ifname;
     struct arpp_counters counters;
     bool found;
-    char *path;                 /* "kernel fast path", "userspace (...)". */
+    char *path;                 /* "kernel fast path", "userspace (...)":
+                                 * as ovnmig-arpproxy --per-port says. */
     uint64_t kernel_answered;
 };
 
@@ -1075,7 +1076,7 @@ show_answer(struct vmm *vmm, const struct op *op,
     const struct ovnhook_port_info *info = r->error ? NULL : r->info;
 
     struct arp_port_find arp = { .ifname = vm->plumb.node_if };
-    arpp_io_for_each_port(vmm->arp, arp_port_cb, &arp);
+    arpp_io_for_each_port(vmm->arp, true, arp_port_cb, &arp);
     const struct dhcp_binding *binding = NULL;
     if (vm->dhcp_on) {
         binding = dhcp_io_find_binding(vmm->dhcp, vm->plumb.node_if,
