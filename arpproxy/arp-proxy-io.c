@@ -178,11 +178,10 @@ arpp_io_port_gone(void *io_, int ifindex, void *port_)
  * kill -9) keeps answering with that process's views: on ports this one
  * serves without the fast path, beside it, and on ports it does not serve
  * at all.  The filter is ovnmig's by its fixed handle and priority
- * (ARPP_FP_TC_HANDLE, _PRIORITY), so it is removed from every interface of
- * the namespace, before any port is added, whether the fast path is then
- * enabled or not.  Other filters and the clsact qdisc stay. */
-static void
-detach_stale_filters(void)
+ * (ARPP_FP_TC_HANDLE, _PRIORITY).  Other filters and the clsact qdisc
+ * stay. */
+void
+arpp_io_detach_stale_filters(void)
 {
     struct if_nameindex *ifs = if_nameindex();
     if (!ifs) {
@@ -223,9 +222,6 @@ arpp_io_create(struct event_base *base, struct arpp_io **iop)
     }
     shash_init(&io->ports);
     io->fp_reason = xstrdup("disabled");
-    /* Here, not in arpp_io_enable_fast_path(): before any port on both
-     * paths, the fast path enabled or not. */
-    detach_stale_filters();
     /* Tells requests the kernel answered from those it could not have
      * (answered_in_kernel()).  Asked for now, long before any port is
      * attached: SO_TIMESTAMPNS turns the kernel's stamping on receipt on

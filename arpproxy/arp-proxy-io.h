@@ -27,19 +27,23 @@ struct arpp_io;
 
 /* Creates an ARP responder on 'base' with no ports.  Stores it in '*iop'
  * and returns 0, or returns a negative errno (-EPERM without CAP_NET_RAW).
- * The caller frees it with arpp_io_destroy().  Removes the kernel fast
- * path's filter (ARPP_FP_TC_HANDLE, _PRIORITY) that an earlier process may
- * have left on any interface of the network namespace: one process serves
- * a namespace. */
+ * The caller frees it with arpp_io_destroy(). */
 int arpp_io_create(struct event_base *base, struct arpp_io **iop);
+
+/* Removes the kernel fast path's filter (ARPP_FP_TC_HANDLE, _PRIORITY)
+ * from every interface of the network namespace: one that an earlier
+ * process left (crash, kill -9) would go on answering with its views.
+ * Only for a process that alone serves the namespace (ovnmigd on its
+ * node), before it adds any port, with the fast path on or off: it would
+ * also remove a running process's filters. */
+void arpp_io_detach_stale_filters(void);
 /* Detaches the fast path from every port, then closes everything. */
 void arpp_io_destroy(struct arpp_io *);
 
 /* Loads the kernel fast path, for the ports added from now on (call it
  * before adding any).  Returns 0, or a negative errno after logging one
  * warning with the reason: the ports are then served from userspace.
- * Without this call the fast path is off ("disabled"); either way no
- * filter a previous process left answers any more (arpp_io_create()). */
+ * Without this call the fast path is off ("disabled"). */
 int arpp_io_enable_fast_path(struct arpp_io *);
 
 /* Starts answering on the interface 'ifname' for the VM that 'view'

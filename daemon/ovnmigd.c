@@ -549,6 +549,8 @@ main(int argc, char *argv[])
     if (error) {
         ovs_fatal(-error, "ARP proxy (needs CAP_NET_RAW)");
     }
+    /* This daemon alone serves the node's namespace. */
+    arpp_io_detach_stale_filters();
     if (d.cfg.arp_kernel_fast_path) {
         /* On failure it warns, and ports are answered from userspace. */
         arpp_io_enable_fast_path(d.arp);
