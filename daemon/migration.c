@@ -688,8 +688,10 @@ static void source_run(struct mig *, const struct cdb_snapshot *);
  * a recompute on every chassis: it waits until the target reports its
  * guest resumed (progress:resumedAt), RESUMED_REPORT_MS at most, so that
  * the recompute does not compete with the target QEMU loading the last of
- * the guest's state.  On a 2-CPU machine that made the guest's pause
- * (source STOP to target RESUME) 20-40 ms shorter (make bench-migrate).
+ * the guest's state.  On a 2-CPU lab that made the guest's pause (source
+ * STOP to target RESUME) 20-40 ms shorter: measured by holding the finish
+ * back in make bench-migrate's runs, then in the bench itself (30 ms, as
+ * short as a bare QEMU-to-QEMU migration's).
  * The naive cutover, the benchmark's peer, moves the LSP at once. */
 static void
 source_completed(struct mig *m)
