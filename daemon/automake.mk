@@ -63,6 +63,9 @@ daemon_ovnmigd_SOURCES = \
 	daemon/metrics.h \
 	daemon/migration.c \
 	daemon/migration.h \
+	daemon/migration-private.h \
+	daemon/migration-source.c \
+	daemon/migration-target.c \
 	daemon/vm-manager.c \
 	daemon/vm-manager.h
 daemon_ovnmigd_CFLAGS = $(AM_CFLAGS) $(EVENT_CFLAGS)
