@@ -33,14 +33,6 @@ struct ovnmigd_config;
 struct qmp;
 struct vmm;
 
-/* The engine logs as one vlog module, "migration", whichever of its files
- * logs: migration.c defines it, the other two send the logging macros to
- * it (#define this_module (*VLM_migration)), so that "vlog/set
- * migration:dbg" still covers the whole engine. */
-extern struct vlog_module *VLM_migration;
-/* The rate limit of the engine's warnings (migration.c). */
-extern struct vlog_rate_limit mige_rl;
-
 /* How long the source waits for the target to be ready, and the target
  * for the source's stream, before failing the migration. */
 #define TARGET_TIMEOUT_MS 60000

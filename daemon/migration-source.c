@@ -36,8 +36,9 @@
 #include "timeval.h"
 #include "util.h"
 
-/* The engine's one vlog module (see migration-private.h). */
-#define this_module (*VLM_migration)
+VLOG_DEFINE_THIS_MODULE(migration_source);
+
+static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 20);
 
 /* Progress is written to the record this often. */
 #define PROGRESS_MS 1000
@@ -181,7 +182,7 @@ mige_hook_request(struct mig *m, enum step step)
     }
     mige_set_step(m, step);
     if (error) {
-        VLOG_WARN_RL(&mige_rl, "migration %s: OVN request: %s", m->uid,
+        VLOG_WARN_RL(&rl, "migration %s: OVN request: %s", m->uid,
                      ovs_strerror(-error));
         m->hook_cookie = 0;
         m->retry_at = time_msec() + RETRY_MS;
@@ -415,7 +416,7 @@ resolve_config(const struct cdb_snapshot *snap, const struct cdb_vm *vm,
 {
     char *error = NULL;
     if (mig_config_from_smap(c, &snap->live_migration, &error)) {
-        VLOG_WARN_RL(&mige_rl, "liveMigrationConfig: %s (defaults used)",
+        VLOG_WARN_RL(&rl, "liveMigrationConfig: %s (defaults used)",
                      error);
         free(error);
         mig_config_init(c);
@@ -455,7 +456,7 @@ cutover_naive(const struct cdb_snapshot *snap)
     } else if (!strcmp(mode, "naive")) {
         return true;
     }
-    VLOG_WARN_RL(&mige_rl, "Config external_ids:ovnmig-cutover=%s: want naive "
+    VLOG_WARN_RL(&rl, "Config external_ids:ovnmig-cutover=%s: want naive "
                  "or multi-chassis (multi-chassis used)", mode);
     return false;
 }

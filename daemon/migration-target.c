@@ -30,8 +30,7 @@
 #include "timeval.h"
 #include "util.h"
 
-/* The engine's one vlog module (see migration-private.h). */
-#define this_module (*VLM_migration)
+VLOG_DEFINE_THIS_MODULE(migration_target);
 
 /* How long the target listens for its guest's RESUME once the record says
  * Succeeded: the source sees "completed" when the last bytes leave, and

@@ -38,7 +38,7 @@
 
 VLOG_DEFINE_THIS_MODULE(migration);
 
-struct vlog_rate_limit mige_rl = VLOG_RATE_LIMIT_INIT(5, 20);
+static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 20);
 
 static void observe_snapshot(struct mige *, const struct cdb_snapshot *);
 static void hists_init(struct mige_histograms *);
@@ -298,7 +298,7 @@ mige_hook_done(struct mige *e, const struct ovnhook_result *r)
     case S_FINISH:
     case S_REVERT:
         if (r->error) {
-            VLOG_WARN_RL(&mige_rl, "migration %s: %s: %s (trying again)",
+            VLOG_WARN_RL(&rl, "migration %s: %s: %s (trying again)",
                          m->uid, ovnhook_op_name(r->op), r->message);
             m->retry_at = time_msec() + RETRY_MS;
         } else {
