@@ -65,7 +65,7 @@ check_PROGRAMS += tests/test-migrate
 UNIT_TESTS += tests/test-migrate
 tests_test_migrate_SOURCES = tests/test-migrate.c migrate/driver.c \
 	migrate/driver.h migrate/monitor.c migrate/policy.c migrate/qmp.c \
-	lib/quantity.c
+	migrate/qemu-vm.c lib/quantity.c
 tests_test_migrate_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DTOP_SRCDIR='"$(abs_top_srcdir)"' -DTOP_BUILDDIR='"$(abs_top_builddir)"'
 tests_test_migrate_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(EVENT_CFLAGS)

@@ -230,26 +230,32 @@ process_alive(pid_t pid)
     return alive;
 }
 
+bool
+qvm_file_contains(const char *path, const char *needle, size_t max)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        return false;
+    }
+    char *buf = xmalloc(max + 1);
+    size_t n = fread(buf, 1, max, f);
+    fclose(f);
+    buf[n] = '\0';
+    bool found = false;
+    for (size_t i = 0; i < n && !found; i += strlen(buf + i) + 1) {
+        found = strstr(buf + i, needle) != NULL;
+    }
+    free(buf);
+    return found;
+}
+
 /* True if the command line of 'pid' contains 'needle' in one argument. */
 static bool
 cmdline_contains(pid_t pid, const char *needle)
 {
     char path[64];
     snprintf(path, sizeof path, "/proc/%ld/cmdline", (long) pid);
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        return false;
-    }
-    char buf[8192];
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    for (size_t i = 0; i < n; i += strlen(buf + i) + 1) {
-        if (strstr(buf + i, needle)) {
-            return true;
-        }
-    }
-    return false;
+    return qvm_file_contains(path, needle, 8192);
 }
 
 pid_t

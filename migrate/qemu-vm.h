@@ -44,6 +44,11 @@ char *qvm_qmp_path(const struct qvm_spec *);
 char *qvm_console_path(const struct qvm_spec *);
 char *qvm_pidfile_path(const struct qvm_spec *);
 
+/* Whether the first 'max' bytes of the file 'path' contain 'needle' within
+ * one of their NUL-separated pieces: a console log (which may hold NULs) or
+ * /proc/PID/cmdline.  False if the file cannot be read. */
+bool qvm_file_contains(const char *path, const char *needle, size_t max);
+
 /* Starts QEMU in the network namespace 'netns_fd' (-1: the caller's),
  * and returns once it has daemonized: 0 with its PID in '*pidp', or a
  * negative errno (details logged, and QEMU's own error in the run

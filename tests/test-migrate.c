@@ -31,6 +31,7 @@
 #include "migrate/driver.h"
 #include "migrate/monitor.h"
 #include "migrate/policy.h"
+#include "migrate/qemu-vm.h"
 #include "migrate/qmp.h"
 #include "openvswitch/json.h"
 #include "openvswitch/shash.h"
@@ -76,24 +77,11 @@ on_target_event(void *aux, const char *event, const struct json *data,
 
 static const struct qmp_callbacks target_cbs = { .event = on_target_event };
 
+/* The console log may hold NULs: qvm_file_contains() searches each piece. */
 static bool
 log_contains(const char *path, const char *needle)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        return false;
-    }
-    char buf[65536];
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    /* The console log may hold NULs: search each piece. */
-    for (size_t i = 0; i < n; i += strlen(buf + i) + 1) {
-        if (strstr(buf + i, needle)) {
-            return true;
-        }
-    }
-    return false;
+    return qvm_file_contains(path, needle, 65536);
 }
 
 static void

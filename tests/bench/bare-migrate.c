@@ -91,20 +91,7 @@ die(const char *format, ...)
 static bool
 log_contains(const char *path, const char *needle)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        return false;
-    }
-    static char buf[1 << 20];
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    for (size_t i = 0; i < n; i += strlen(buf + i) + 1) {
-        if (strstr(buf + i, needle)) {
-            return true;
-        }
-    }
-    return false;
+    return qvm_file_contains(path, needle, 1 << 20);
 }
 
 static bool
