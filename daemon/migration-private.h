@@ -17,6 +17,7 @@
 #include "daemon/migration.h"
 #include "migrate/monitor.h"
 #include "migrate/policy.h"
+#include "migrate/qmp.h"
 #include "openvswitch/compiler.h"
 #include "openvswitch/hmap.h"
 #include "openvswitch/vlog.h"
@@ -121,6 +122,9 @@ const char *mige_step_name(enum step);
 struct mig *mige_find(const struct mige *, const char *uid);
 void mige_set_step(struct mig *, enum step);
 void mige_release_io(struct mig *);
+/* Connects 'm->qmp' to the QMP socket of the VM whose run directory is
+ * 'run_dir', QEMU's events to 'event' (with 'm').  0 or a negative errno. */
+int mige_qmp_connect(struct mig *, const char *run_dir, qmp_event_cb *event);
 const char *mige_phase(const struct mig *);
 void mige_write_if(struct mig *, struct cdb_mig_write *, size_t n,
                    const char *const *phases);

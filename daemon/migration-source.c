@@ -304,16 +304,6 @@ source_qmp_event(void *m_, const char *event, const struct json *data,
     mig_source_event(m->msrc, event, data, timestamp);
 }
 
-static int
-source_qmp_connect(struct mig *m, const char *run_dir)
-{
-    const struct qmp_callbacks cbs = { .event = source_qmp_event, .aux = m };
-    char *qmp_path = xasprintf("%s/qmp.sock", run_dir);
-    int error = qmp_connect(m->e->base, qmp_path, &cbs, &m->qmp);
-    free(qmp_path);
-    return error;
-}
-
 static void
 source_copy(struct mig *m)
 {
@@ -324,7 +314,7 @@ source_copy(struct mig *m)
         mige_source_fail(m, -ENOENT, "the VM no longer runs on this node");
         return;
     }
-    int error = source_qmp_connect(m, run_dir);
+    int error = mige_qmp_connect(m, run_dir, source_qmp_event);
     if (error) {
         mige_source_fail(m, error, "QMP: %s", ovs_strerror(-error));
         return;
@@ -623,7 +613,7 @@ source_attach(struct mig *m, const char *run_dir)
     struct mige *e = m->e;
 
     m->hook_started = true;     /* The LSP names both chassis. */
-    int error = source_qmp_connect(m, run_dir);
+    int error = mige_qmp_connect(m, run_dir, source_qmp_event);
     if (error) {
         mige_source_fail(m, error, "QMP: %s", ovs_strerror(-error));
         return;

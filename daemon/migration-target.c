@@ -199,10 +199,7 @@ target_listen(struct mig *m, const char *run_dir, const char *from)
         return;
     }
 
-    const struct qmp_callbacks cbs = { .event = target_qmp_event, .aux = m };
-    char *qmp_path = xasprintf("%s/qmp.sock", run_dir);
-    int error = qmp_connect(e->base, qmp_path, &cbs, &m->qmp);
-    free(qmp_path);
+    int error = mige_qmp_connect(m, run_dir, target_qmp_event);
     if (error) {
         target_fail(m, "QMP: %s", ovs_strerror(-error));
         return;

@@ -78,6 +78,16 @@ mige_set_step(struct mig *m, enum step step)
     m->retry_at = 0;
 }
 
+int
+mige_qmp_connect(struct mig *m, const char *run_dir, qmp_event_cb *event)
+{
+    const struct qmp_callbacks cbs = { .event = event, .aux = m };
+    char *qmp_path = xasprintf("%s/qmp.sock", run_dir);
+    int error = qmp_connect(m->e->base, qmp_path, &cbs, &m->qmp);
+    free(qmp_path);
+    return error;
+}
+
 /* Closes the stream socket and the QMP connection, stops the driver. */
 void
 mige_release_io(struct mig *m)
