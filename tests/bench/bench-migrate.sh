@@ -16,7 +16,9 @@
 #
 # A 3-node lab: the VM (a 256 MiB test guest, bridge binding) moves between
 # hv1 and hv2 while pod p3 on hv3 pings it every 10 ms.  The outage is the
-# longest gap between two replies; lost pings are counted too.  RUNS
+# longest gap between two replies; lost pings are counted too.  A guest
+# that did not answer before a move and after it gives no figure: the
+# bench fails, saying so ("guest never answered: 0 of 333 pings").  RUNS
 # migrations per mode of an idle guest, then RUNS per mode of a guest
 # dirtying memory (a loop on its console rewriting DIRTY_MIB MiB of /tmp,
 # which is RAM), modes alternating.  After every migration the guest must
@@ -166,7 +168,7 @@ capture_stop() {
 K=0
 NODE=hv1
 migrate_once() {
-    local mode=$1 work=$2 dst k t_req rc j fields
+    local mode=$1 work=$2 dst k t_req t_done rc j fields
     dst=$([ "$NODE" = hv1 ] && echo hv2 || echo hv1)
     K=$((K + 1)); k=$K
     capture_start "$dst" "$T/port-$k.pcap"
@@ -176,13 +178,16 @@ migrate_once() {
     uid=$(ctl vm migrate "$VM" --to "$dst") || fail "run $k: vm migrate"
     ctl -t 300 --json migration watch "$uid" | stamp >"$T/watch-$k.log"
     rc=${PIPESTATUS[0]}
+    t_done=$EPOCHREALTIME
     sleep 0.5
-    ping_stop
+    ping_stop "$t_done"
     capture_stop
     [ "$rc" = 0 ] || fail "run $k ($mode, $work, $NODE -> $dst) did not succeed: $(tail -c 400 "$T/watch-$k.log")"
-    local outage cutover resume net guest sent got
-    eval "$(python3 "$GAPS" "$T/ping-$k.log" "$T/port-$k.pcap")" \
-        || fail "run $k: cannot read the pings"
+    local outage cutover resume net guest sent got gaps
+    # No figure unless the guest answered before and after the move.
+    gaps=$(python3 "$GAPS" --move "$t_req" "$t_done" "$T/ping-$k.log" "$T/port-$k.pcap" 2>&1) \
+        || fail "run $k: $gaps"
+    eval "$gaps"
     # The target writes the guest's pause once it has both ends: wait a bit.
     for ((j = 0; j < 30; j++)); do
         ctl --json migration show "$uid" 2>/dev/null | grep -q '"pauseMs": *[0-9]' && break
@@ -294,14 +299,16 @@ bare_net_down() {
 # bare_row WORKLOAD LINE: one of bare-migrate's lines, with the outage it
 # caused in the pinger's log and the target's capture, to bare.tsv.
 bare_row() {
-    local work=$1 line=$2 kv window outage cutover resume net guest sent got
+    local work=$1 line=$2 kv window outage cutover resume net guest sent got gaps
     local -A v=()
     for kv in ${line#bare }; do v[${kv%%=*}]=${kv#*=}; done
     # From just before "migrate" to just before the next run's target.
     window=$(awk -v a="${v[t_migrate]}" -v b="${v[t_done]}" -v s="$BARE_SETTLE_MS" \
         'BEGIN { printf "%.3f %.3f", a - 0.3, b + (s - 100) / 1000 }')
-    eval "$(python3 "$GAPS" --window $window "$T/bare-$work-ping.log" "$T/bare-$work-${v[to]}.pcap")" \
-        || fail "bare run ${v[run]}: cannot read the pings"
+    gaps=$(python3 "$GAPS" --window $window --move "${v[t_migrate]}" "${v[t_done]}" \
+        "$T/bare-$work-ping.log" "$T/bare-$work-${v[to]}.pcap" 2>&1) \
+        || fail "bare run ${v[run]}: $gaps"
+    eval "$gaps"
     printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\n' \
         "${v[run]}" "$work" "${v[from]}" "${v[to]}" "${v[target_start_ms]}" \
         "${v[migrate_ms]}" "${v[total_ms]}" "${v[qemu_total_ms]}" "${v[downtime_ms]}" \

@@ -18,49 +18,61 @@
 #            open before the guest ran)
 #   guest    from then to the guest's first reply on that port
 #
-# A field is -1 when the capture does not tell (no RARP seen).
+# A field is -1 when the capture does not tell (no RARP seen, or no
+# capture given).
 #
-# With --window T0 T1 (seconds since the epoch), only the replies and the
-# captured frames between T0 and T1 count, for a ping log and captures
-# that span several migrations (the bare peer); "sent" is then the span
-# of the replies' sequence numbers (a loss right at either edge of the
-# window goes uncounted; ping's 16-bit sequence wraps after 11 minutes of
-# 10 ms pings, longer than any window here).
+# --move T0 T1 (seconds since the epoch): when the move was asked for and
+# when the caller saw it end.  A figure needs the guest to have answered at
+# or before T0 and at or after T1; otherwise the script says why on stderr
+# ("guest never answered: 0 of 333 pings") and exits 1.
 #
-#   migrate-gaps.py [--window T0 T1] PING-LOG PCAP
+# With --window T0 T1, only the replies and the captured frames between T0
+# and T1 count, for a ping log and captures that span several migrations
+# (the bare peer); "sent" is then the span of the replies' sequence numbers
+# (a loss right at either edge of the window goes uncounted; ping's 16-bit
+# sequence wraps after 11 minutes of 10 ms pings, longer than any window
+# here).
+#
+#   migrate-gaps.py [--window T0 T1] --move T0 T1 PING-LOG [PCAP]
 #
 # SPDX-License-Identifier: Apache-2.0
-import re
+import argparse
 import subprocess
 import sys
 
+import pinglog
+
+PROG = "migrate-gaps"
+
 
 def main():
-    args = sys.argv[1:]
-    lo, hi = 0.0, float("inf")
-    if args[:1] == ["--window"]:
-        lo, hi = float(args[1]), float(args[2])
-        args = args[3:]
-    ping_log, pcap = args[:2]
-    replies, seqs, sent = [], [], 0
-    for line in open(ping_log, errors="replace"):
-        m = re.match(r"^\[(\d+\.\d+)\] .*bytes from.*icmp_seq=(\d+)", line)
-        if m and lo <= float(m.group(1)) <= hi:
-            replies.append(float(m.group(1)))
-            seqs.append(int(m.group(2)))
-        m = re.match(r"^(\d+) packets transmitted", line)
-        if m:
-            sent = int(m.group(1))
+    ap = argparse.ArgumentParser(prog=PROG)
+    ap.add_argument("--window", nargs=2, type=float, metavar=("T0", "T1"),
+                   default=[0.0, float("inf")])
+    ap.add_argument("--move", nargs=2, type=float, metavar=("T0", "T1"),
+                   required=True)
+    ap.add_argument("ping_log")
+    ap.add_argument("pcap", nargs="?")
+    args = ap.parse_args()
+    lo, hi = args.window
+    try:
+        pings, sent = pinglog.read(args.ping_log, lo, hi)
+    except OSError as e:
+        sys.exit("%s: %s: %s" % (PROG, args.ping_log, e.strerror))
+    replies = [t for t, _, _ in pings]
     if hi != float("inf"):
-        sent = seqs[-1] - seqs[0] + 1 if seqs else 0
+        sent = pings[-1][1] - pings[0][1] + 1 if pings else 0
+    pinglog.require_answered(PROG, replies, sent, *args.move)
     outage = max([b - a for a, b in zip(replies, replies[1:])] or [0])
 
-    try:
-        text = subprocess.run(["tcpdump", "-nn", "-tt", "-r", pcap],
-                              capture_output=True, text=True,
-                              check=False).stdout.splitlines()
-    except OSError:
-        text = []
+    text = []
+    if args.pcap:
+        try:
+            text = subprocess.run(["tcpdump", "-nn", "-tt", "-r", args.pcap],
+                                  capture_output=True, text=True,
+                                  check=False).stdout.splitlines()
+        except OSError:
+            pass
     def when(what):
         times = (float(l.split()[0]) for l in text if what in l)
         return [t for t in times if lo <= t <= hi]

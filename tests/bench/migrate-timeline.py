@@ -4,7 +4,9 @@
 #   - the record's phases, as "ovnmigctl --json migration watch" saw them
 #     (each line prefixed with the wall clock by the bench);
 #   - bytes remaining, from the record's progress (written once a second);
-#   - each ping reply (10 ms pings, "ping -D"), by its round-trip time;
+#   - each ping reply (10 ms pings, "ping -D"), by its round-trip time
+#     (none drawn, exit 1, unless the guest answered before the request
+#     and after the last line of the watch: tests/bench/pinglog.py);
 #   - the daemons' own log lines about the migration (source and target).
 #
 #   migrate-timeline.py --watch FILE --ping FILE [--log NODE=FILE]...
@@ -18,6 +20,8 @@ import re
 import sys
 import time
 from xml.sax.saxutils import escape
+
+import pinglog
 
 PHASE_COLOURS = {
     "Pending": "#d9d9d9", "Scheduling": "#c6dbef", "Scheduled": "#9ecae1",
@@ -59,14 +63,12 @@ def read_watch(path):
 
 
 def read_pings(path):
-    """[(time, rtt_ms)] of the replies."""
-    out = []
-    rx = re.compile(r"^\[(\d+\.\d+)\] .*bytes from .* time=([\d.]+) ms")
-    for line in open(path):
-        m = rx.match(line)
-        if m:
-            out.append((float(m.group(1)), float(m.group(2))))
-    return out
+    """[(time, rtt_ms)] of the replies, and the pings sent."""
+    try:
+        replies, sent = pinglog.read(path)
+    except OSError as e:
+        sys.exit("migrate-timeline: %s: %s" % (path, e.strerror))
+    return [(t, rtt) for t, _, rtt in replies], sent
 
 
 def read_log(node, path, uid):
@@ -96,13 +98,15 @@ def read_log(node, path, uid):
 def main():
     a = parse_args()
     watch = read_watch(a.watch)
-    pings = read_pings(a.ping)
+    pings, sent = read_pings(a.ping)
     events = []
     for spec in a.log:
         node, _, path = spec.partition("=")
         events += read_log(node, path, a.uid)
     if not watch:
         sys.exit("migrate-timeline: nothing in %s" % a.watch)
+    pinglog.require_answered("migrate-timeline", [t for t, _ in pings], sent,
+                             a.t0, watch[-1][0])
     t0 = a.t0
     t_end = max([t for t, _ in watch] + [t for t, _ in pings[-1:]]) - t0
     t_start = min([0.0] + [t - t0 for t, _ in pings[:1]])

@@ -46,31 +46,48 @@ guest_report() {
         END { printf "mac=%s inet=%s via=%s lladdr=%s\n", mac, inet, via, ll }'
 }
 
-# ping_start FILE: the pod p3 pings the VM every 10 ms, timestamps in FILE.
+# ping_replied FILE [AFTER]: FILE, a "ping -D" log, has a reply stamped
+# after AFTER (seconds since the epoch; default: any reply).
+ping_replied() {
+    awk -v after="${2:-0}" '/bytes from/ && substr($1, 2, length($1) - 2) + 0 > after {
+            found = 1; exit
+         }
+         END { exit !found }' "$1" 2>/dev/null
+}
+
+# ping_wait FILE AFTER SECONDS: until ping_replied FILE AFTER, SECONDS at
+# most (then fails).
+ping_wait() {
+    local i
+    for ((i = 0; i < $3 * 10; i++)); do
+        ping_replied "$1" "$2" && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+# ping_start FILE: the pod p3 pings the VM every 10 ms, timestamps in FILE;
+# fails the test unless the guest answers within 10 s.
 PING_PID=
+PING_LOG=
 ping_start() {
     ip netns exec "$P-pod-p3" ping -D -i 0.01 -W 1 10.100.0.50 >"$1" 2>&1 &
     PING_PID=$!
+    PING_LOG=$1
     LAB_BG_PIDS+=("$PING_PID")
+    ping_wait "$1" 0 10 || fail "guest never answered: no reply to p3's pings in 10 s"
 }
 
+# ping_stop [AFTER]: stops the pinger; with AFTER (seconds since the epoch:
+# when the move ended), only once the guest answered after it, or 10 s
+# later without (migrate-gaps.py then refuses the log), so that no gap is
+# cut short.
 ping_stop() {
     [ -n "$PING_PID" ] || return 0
+    [ -z "${1:-}" ] || ping_wait "$PING_LOG" "$1" 10
     kill -INT "$PING_PID" 2>/dev/null
     wait "$PING_PID" 2>/dev/null
     PING_PID=
-}
-
-# ping_stats FILE: "SENT RECEIVED LONGEST-GAP-MS" (the gap between two
-# consecutive replies).
-ping_stats() {
-    awk '/bytes from/ {
-            t = substr($1, 2, length($1) - 2) + 0
-            if (last && (t - last) * 1000 > gap) gap = (t - last) * 1000
-            last = t; got++
-         }
-         /packets transmitted/ { sent = $1 }
-         END { printf "%d %d %d\n", sent, got, gap }' "$1"
 }
 
 # leftover_vm NODE: what of the VM remains on NODE (nothing: empty).
