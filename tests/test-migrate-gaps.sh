@@ -5,7 +5,8 @@
 # where every ping was lost, where the guest never answered after the move
 # or never before it (exit 1, saying so, no figure on stdout), and gives
 # the longest gap on a normal log, in a window too; migrate-timeline.py
-# refuses the same way; the lab's ping_replied reads a ping log.
+# refuses the same way; the lab's ping_replied and print_accel read a ping
+# log and ovnmigctl's "accel" field, or say "unknown" without it.
 set -u
 
 : "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
@@ -141,4 +142,15 @@ ping_replied "$dir/normal.log" "$(at 3000)" || fail "ping_replied: no reply seen
 ! ping_replied "$dir/lost.log" || fail "ping_replied: a reply in a log of lost pings"
 ! ping_replied "$dir/no-such.log" || fail "ping_replied: a reply in a missing log"
 ok "ping_replied"
+
+# print_accel, against a stand-in for ovnmigctl.
+ctl=$dir/ovnmigctl
+fake_ctl() { printf '#!/bin/sh\n%s\n' "$1" >"$ctl"; chmod +x "$ctl"; }
+fake_ctl "echo '{\"vm\": {\"name\": \"vm1\", \"status\": {}}, \"node\": {\"accel\": \"tcg\"}}'"
+[ "$(print_accel vm1)" = "accelerator: tcg" ] || fail "print_accel with the field: $(print_accel vm1)"
+fake_ctl "echo '{\"vm\": {\"name\": \"vm1\", \"status\": {}}, \"node\": null}'"
+[ "$(print_accel vm1)" = "accelerator: unknown" ] || fail "print_accel without the field: $(print_accel vm1)"
+fake_ctl "echo 'no VM vm1' >&2; exit 1"
+[ "$(print_accel vm1)" = "accelerator: unknown" ] || fail "print_accel, ovnmigctl failing: $(print_accel vm1)"
+ok "print_accel: the field, or unknown"
 echo "PASS: test-migrate-gaps"

@@ -42,6 +42,9 @@
 #   BENCH_RUNS=10 BENCH_DIRTY_MIB=16 BENCH_DOWNTIME_LIMIT_MS=50 \
 #       BENCH_OUT=DIR bench-migrate.sh
 #
+# The QEMU accelerator the guest ran under (kvm or tcg) heads the output
+# and the summary.
+#
 # Writes to BENCH_OUT (default: bench-migrate.out in the build tree): the
 # per-migration rows (runs.tsv, bare.tsv), the summary (summary.txt) and
 # timeline.svg.
@@ -240,6 +243,8 @@ check "vm start $VM on hv1" lab "$P" vm start "$VM" --node hv1 --ip "$VM_IP/24"
 wait_console hv1 "OVNMIG-LEASE event=bound" 90 || fail "the guest took no lease"
 guest_type hv1 "ping -c 1 -W 1 169.254.1.1 >/dev/null; echo READY-\$((6*7))"
 wait_console hv1 "^READY-42" 30 || fail "the guest's shell does not answer"
+ACCEL=$(print_accel "$VM")
+say "$ACCEL"
 ctl config set "downtimeLimitMs=$DOWNTIME_LIMIT_MS" allowAutoConverge=true >/dev/null \
     || fail "cannot set the downtime limit"
 say "liveMigrationConfig: $(ctl config get 2>/dev/null | tr '\n' ' ')"
@@ -374,7 +379,7 @@ python3 "$PLOT" --watch "$T/watch-$plot_k.log" --ping "$T/ping-$plot_k.log" \
     --title "Migration $plot_k: dirtying 256 MiB guest, $from -> $to, multi-chassis cutover" \
     >"$OUT/timeline.svg" || say "no timeline (see above)"
 
-python3 - "$OUT/runs.tsv" "$OUT/bare.tsv" <<'EOF' | tee "$OUT/summary.txt"
+{ echo "$ACCEL"; python3 - "$OUT/runs.tsv" "$OUT/bare.tsv"; } <<'EOF' | tee "$OUT/summary.txt"
 import csv, sys
 runs = list(csv.DictReader(open(sys.argv[1]), delimiter="\t"))
 bare = list(csv.DictReader(open(sys.argv[2]), delimiter="\t"))

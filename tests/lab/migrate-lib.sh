@@ -90,6 +90,29 @@ ping_stop() {
     PING_PID=
 }
 
+# print_accel VM: "accelerator: kvm", "tcg" or "unknown": the QEMU
+# accelerator VM runs under, as "ovnmigctl --json vm show VM" gives it in a
+# field "accel" (wherever it sits in the answer; "unknown" while there is
+# none).  ovnmigctl: $ctl, or the build tree's.
+print_accel() {
+    local accel
+    accel=$("${ctl:-$top_builddir/utilities/ovnmigctl}" --json vm show "$1" 2>/dev/null | python3 -c '
+import json, sys
+def find(o):
+    if isinstance(o, dict):
+        if isinstance(o.get("accel"), str):
+            return o["accel"]
+        o = list(o.values())
+    if isinstance(o, list):
+        for v in o:
+            a = find(v)
+            if a:
+                return a
+    return None
+print(find(json.load(sys.stdin)) or "")' 2>/dev/null)
+    echo "accelerator: ${accel:-unknown}"
+}
+
 # leftover_vm NODE: what of the VM remains on NODE (nothing: empty).
 leftover_vm() {
     local dir

@@ -37,6 +37,7 @@ for try in 1 2 3 4 5; do
     [[ $before == *lladdr=?* ]] && break
 done
 say "guest before: $before"
+say "$(print_accel "$VM")"
 assert_match "the guest has its address, route and gateway entry" \
     "mac=0a:58:0a:64:00:32 inet=10.100.0.50/24 via=169.254.1.1 lladdr=$G" "$before"
 
