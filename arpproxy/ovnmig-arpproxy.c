@@ -530,6 +530,18 @@ reload_hook(void *p_)
     free_ports(&want);
 }
 
+/* Every port is served and the signals are handled: what a script that
+ * starts the tool waits for (see the man page). */
+static void
+ready_hook(void *p_)
+{
+    const struct proxy *p = p_;
+    struct arpp_io_fast_path f;
+    arpp_io_get_fast_path(p->io, &f);
+    VLOG_INFO("ready: serving %"PRIuSIZE" ports, %"PRIuSIZE" in the kernel "
+              "fast path", arpp_io_n_ports(p->io), f.ports_kernel);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -577,11 +589,7 @@ main(int argc, char *argv[])
         return EXIT_RUNTIME;
     }
 
-    struct arpp_io_fast_path f;
-    arpp_io_get_fast_path(p.io, &f);
-    VLOG_INFO("ready: serving %"PRIuSIZE" ports, %"PRIuSIZE" in the kernel "
-              "fast path", arpp_io_n_ports(p.io), f.ports_kernel);
-    struct tool_hooks hooks = { counters_hook, reload_hook, &p };
+    struct tool_hooks hooks = { counters_hook, reload_hook, ready_hook, &p };
     int rc = tool_run(p.base, &hooks) ? EXIT_RUNTIME : EXIT_OK;
     arpp_io_destroy(p.io);
     event_base_free(p.base);

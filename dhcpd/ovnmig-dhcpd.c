@@ -462,6 +462,18 @@ reload_hook(void *s_)
     free_wanted(&want);
 }
 
+/* Every binding is served and the signals are handled: what a script that
+ * starts the tool waits for (see the man page). */
+static void
+ready_hook(void *s_)
+{
+    const struct server *s = s_;
+    VLOG_INFO("ready: %"PRIuSIZE" bindings on %"PRIuSIZE" ports%s",
+              dhcp_io_n_bindings(s->io), dhcp_io_n_ports(s->io),
+              s->opts->server.allow_relay
+              ? ", relayed requests answered" : "");
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -506,10 +518,7 @@ main(int argc, char *argv[])
         return EXIT_RUNTIME;
     }
 
-    VLOG_INFO("ready: %"PRIuSIZE" bindings on %"PRIuSIZE" ports%s",
-              dhcp_io_n_bindings(s.io), dhcp_io_n_ports(s.io),
-              opts.server.allow_relay ? ", relayed requests answered" : "");
-    struct tool_hooks hooks = { counters_hook, reload_hook, &s };
+    struct tool_hooks hooks = { counters_hook, reload_hook, ready_hook, &s };
     int rc = tool_run(s.base, &hooks) ? EXIT_RUNTIME : EXIT_OK;
     dhcp_io_destroy(s.io);
     event_base_free(s.base);

@@ -43,6 +43,9 @@ tool_run(struct event_base *base, const struct tool_hooks *hooks)
         events[i] = evsignal_new(base, signals[i], on_signal, &run);
         event_add(events[i], NULL);
     }
+    if (hooks->ready) {
+        hooks->ready(hooks->aux);
+    }
     int rc = event_base_dispatch(base) < 0 ? -1 : 0;
     hooks->counters(hooks->aux);
     for (size_t i = 0; i < ARRAY_SIZE(signals); i++) {

@@ -12,10 +12,14 @@ struct event_base;
 struct tool_hooks {
     void (*counters)(void *aux);        /* SIGUSR1, and at the end. */
     void (*reload)(void *aux);          /* SIGHUP; may be NULL. */
+    void (*ready)(void *aux);           /* Once, before the loop; NULL ok. */
     void *aux;
 };
 
-/* Runs 'base' as above.  Returns 0, or -1 if the loop failed. */
+/* Runs 'base' as above.  'ready' is called once the signals above are
+ * handled, so that a tool's "ready" line also means that SIGUSR1 prints
+ * counters rather than kills: whoever starts the tool and waits for that
+ * line may signal it at once.  Returns 0, or -1 if the loop failed. */
 int tool_run(struct event_base *base, const struct tool_hooks *hooks);
 
 #endif /* tool.h */
