@@ -135,7 +135,10 @@ enter_kernel(struct arpp_io *io, struct arpp_io_port *port)
         return;
     }
     int error = arpp_fp_add_port(io->fp, port->ifindex, &port->view);
-    if (error) {
+    if (error == -E2BIG) {
+        port->why_userspace = xasprintf("the kernel's map is full: at most "
+                                        "%d ports", ARPP_FP_MAX_PORTS);
+    } else if (error) {
         port->why_userspace = xasprintf("cannot store the port in the "
                                         "kernel's map: %s",
                                         ovs_strerror(-error));
