@@ -41,6 +41,8 @@
 #   BENCH_PEERS="kernel ovnmig ovnmig-user"
 #   BENCH_RATES="..." BENCH_GOAL_RATE=10000
 #   BENCH_LOADGEN_CPU=0 BENCH_OTHER_CPU=1 BENCH_BUSY_POLL=50
+#   BENCH_PROXY_TIMEOUT=30 (seconds for a proxy to be ready, or to print
+#   its counters)
 #
 # SPDX-License-Identifier: Apache-2.0
 set -u -o pipefail
@@ -58,6 +60,7 @@ GOAL_RATE=${BENCH_GOAL_RATE:-10000}
 LOADGEN_CPU=${BENCH_LOADGEN_CPU:-0}
 OTHER_CPU=${BENCH_OTHER_CPU:-1}
 BUSY_POLL=${BENCH_BUSY_POLL:-50}
+PROXY_TIMEOUT=${BENCH_PROXY_TIMEOUT:-30}
 
 if [ "$(id -u)" != 0 ]; then
     echo "bench-arp: SKIP: needs root (network namespaces)"
@@ -118,7 +121,7 @@ setup() {
 # use PEER: makes PEER the one responder on the node.
 PROXY_PEER=""
 use() {
-    local peer=$1 cpu args=() i
+    local peer=$1 cpu args=()
     if [ "$peer" = kernel ]; then
         stop_proxy
         ip netns exec "$NODE" sysctl -qw net.ipv4.ip_forward=1
@@ -136,26 +139,74 @@ use() {
             args=(--no-kernel-fast-path --busy-poll-us="$BUSY_POLL") ;;
         *) echo "bench-arp: unknown peer $peer"; exit 1 ;;
     esac
+    start_proxy "$peer" "$cpu" "${args[@]}"
+}
+
+# start_proxy PEER CPU ARGS...: starts the proxy and waits, at most
+# PROXY_TIMEOUT seconds, for its "ready:" line (logged once every port is
+# served and its signals are handled).  Each start has a log of its own,
+# created here: with one log for all, the new process truncates it only
+# once it runs, and until then the previous proxy's "ready:" line is read
+# as this one's.  Exits with the reason if the proxy dies or stays silent,
+# or if "ovnmig" does not serve every port in the kernel fast path.
+PROXY_STARTS=0 PROXY_LOG="" PROXY_READY=""
+start_proxy() {
+    local peer=$1 cpu=$2 n_ports served kernel deadline rc=0
+    shift 2
+    n_ports=$(wc -l <"$DIR/ports")
+    PROXY_LOG=$DIR/proxy.$((++PROXY_STARTS)).log
+    : >"$PROXY_LOG"
     ip netns exec "$NODE" taskset -c "$cpu" "$PROXY" --port-file "$DIR/ports" \
-        --json "${args[@]}" >"$DIR/proxy.out" 2>"$DIR/proxy.log" &
+        --json "$@" >"$DIR/proxy.out" 2>>"$PROXY_LOG" &
     PROXY_PID=$! PROXY_PEER=$peer
-    for ((i = 0; i < 200; i++)); do
-        if grep -q 'ready: serving' "$DIR/proxy.log"; then
-            # The product's default must really answer every port in the
-            # kernel.
-            local n_ports
-            n_ports=$(wc -l <"$DIR/ports")
-            if [ "$peer" = ovnmig ] && ! grep -q "serving $n_ports ports, $n_ports in the kernel fast path" "$DIR/proxy.log"; then
-                cat "$DIR/proxy.log"
-                echo "bench-arp: ovnmig: not every port is in the kernel fast path"
-                exit 1
-            fi
-            return 0
+    deadline=$((SECONDS + PROXY_TIMEOUT))
+    until PROXY_READY=$(grep -m 1 'ready: serving' "$PROXY_LOG"); do
+        if ! kill -0 "$PROXY_PID" 2>/dev/null; then
+            wait "$PROXY_PID" || rc=$?
+            PROXY_PID="" PROXY_PEER=""
+            cat "$PROXY_LOG"
+            echo "bench-arp: $peer: the proxy exited (status $rc) before it was ready, with $n_ports ports; its log is above"
+            exit 1
         fi
-        kill -0 "$PROXY_PID" 2>/dev/null || break
+        if [ "$SECONDS" -ge "$deadline" ]; then
+            cat "$PROXY_LOG"
+            echo "bench-arp: $peer: the proxy was not ready within $PROXY_TIMEOUT s with $n_ports ports (BENCH_PROXY_TIMEOUT); its log is above"
+            exit 1
+        fi
         sleep 0.05
     done
-    cat "$DIR/proxy.log"; echo "bench-arp: the proxy did not start"; exit 1
+    served=$(sed -n 's/.*ready: serving \([0-9]*\) ports, \([0-9]*\) in .*/\1/p' <<<"$PROXY_READY")
+    kernel=$(sed -n 's/.*ready: serving \([0-9]*\) ports, \([0-9]*\) in .*/\2/p' <<<"$PROXY_READY")
+    if [ "$served" != "$n_ports" ]; then
+        cat "$PROXY_LOG"
+        echo "bench-arp: $peer: the proxy serves ${served:-?} of $n_ports ports; its log is above"
+        exit 1
+    fi
+    # The product's default must really answer every port in the kernel:
+    # otherwise its figures are partly the userspace path's.  The proxy
+    # names each port that fell back, and why.
+    if [ "$peer" = ovnmig ] && [ "$kernel" != "$n_ports" ]; then
+        grep -E 'WARN|ERR' "$PROXY_LOG"
+        echo "bench-arp: ovnmig: ${kernel:-?} of $n_ports ports in the kernel fast path, the others fell back to userspace (the proxy's warnings are above); its figures would not be the fast path's"
+        exit 1
+    fi
+}
+
+# proxy_counters: asks the proxy for its counters (SIGUSR1) and sets
+# PROXY_COUNTERS to them, one line of JSON.
+PROXY_COUNTERS=""
+proxy_counters() {
+    local n deadline=$((SECONDS + PROXY_TIMEOUT))
+    n=$(wc -l <"$DIR/proxy.out")
+    kill -USR1 "$PROXY_PID"
+    until [ "$(wc -l <"$DIR/proxy.out")" -gt "$n" ]; do
+        if [ "$SECONDS" -ge "$deadline" ]; then
+            echo "bench-arp: $PROXY_PEER: the proxy printed no counters within $PROXY_TIMEOUT s of SIGUSR1"
+            exit 1
+        fi
+        sleep 0.02
+    done
+    PROXY_COUNTERS=$(tail -n 1 "$DIR/proxy.out")
 }
 
 stop_proxy() {
@@ -220,9 +271,9 @@ for n in $PORTS_LIST; do
     use ovnmig
     rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$PROXY_PID/status")
     fds=$(ls "/proc/$PROXY_PID/fd" | wc -l)
-    kill -USR1 "$PROXY_PID"; sleep 0.5
-    maps=$(tail -n 1 "$DIR/proxy.out" | sed -n 's/.*"map-bytes":\([0-9]*\).*/\1/p')
-    echo "  ovnmig: RSS ${rss} kB, $fds fds, fast path maps ${maps:-?} bytes with $n ports"
+    proxy_counters
+    maps=$(sed -n 's/.*"map-bytes":\([0-9]*\).*/\1/p' <<<"$PROXY_COUNTERS")
+    echo "  ovnmig: ${PROXY_READY##*ready: }; RSS ${rss} kB, $fds fds, fast path maps ${maps:-?} bytes"
     stop_proxy
 done
 echo "bench-arp: after: $(uptime)"
