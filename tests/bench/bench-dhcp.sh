@@ -104,6 +104,9 @@ cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 start_server() {
     case $1 in
         ovnmig)
+            # Emptied here: the new process truncates it only once it runs,
+            # and until then the previous start's "ready:" would be read.
+            : >"$TMP/ovnmig.log"
             ip netns exec "$NS_SRV" taskset -c 0 "$DHCPD" --interface=s0 \
                 --config="$TMP/${2:-ovnmig.conf}" --relay \
                 >"$TMP/ovnmig.out" 2>"$TMP/ovnmig.log" &
