@@ -20,8 +20,8 @@ dhcpd_ovnmig_dhcpd_LDADD = dhcpd/libdhcpd.a lib/libovnmig.a \
 check_PROGRAMS += tests/test-dhcp-server tests/test-dhcp-server-asan
 UNIT_TESTS += tests/test-dhcp-server tests/test-dhcp-server-asan
 tests_test_dhcp_server_SOURCES = tests/test-dhcp-server.c \
-	$(dhcpd_libdhcpd_a_SOURCES) lib/packet.c lib/packet.h lib/pktio.c \
-	lib/pktio.h
+	$(dhcpd_libdhcpd_a_SOURCES) lib/dns-name.c lib/dns-name.h lib/packet.c \
+	lib/packet.h lib/pktio.c lib/pktio.h
 tests_test_dhcp_server_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(NL_CFLAGS)
 tests_test_dhcp_server_LDADD = $(CMOCKA_LIBS) $(PCAP_LIBS) $(NL_LIBS) \
 	$(EVENT_LIBS) $(OVS_LIBS)
@@ -35,7 +35,7 @@ tests_test_dhcp_server_asan_LDADD = $(tests_test_dhcp_server_LDADD)
 # libFuzzer binary for make fuzz.
 FUZZ_TARGETS += dhcp
 FUZZ_DHCP_SOURCES = tests/fuzz/fuzz-dhcp.c $(DHCPD_CORE_SOURCES) \
-	lib/packet.c lib/packet.h
+	lib/dns-name.c lib/dns-name.h lib/packet.c lib/packet.h
 check_PROGRAMS += tests/fuzz/dhcp-corpus-run
 UNIT_TESTS += tests/fuzz/dhcp-corpus-run
 tests_fuzz_dhcp_corpus_run_SOURCES = tests/fuzz/standalone.c \
@@ -48,7 +48,7 @@ tests_fuzz_dhcp_corpus_run_LDADD = $(OVS_LIBS)
 tests/fuzz/dhcp-fuzzer: $(FUZZ_DHCP_SOURCES)
 	$(AM_V_CC)$(FUZZ_COMPILE) -o $@ $(srcdir)/tests/fuzz/fuzz-dhcp.c \
 	  $(srcdir)/dhcpd/dhcp-options.c $(srcdir)/dhcpd/dhcp-server.c \
-	  $(srcdir)/lib/packet.c $(OVS_LIBS)
+	  $(srcdir)/lib/dns-name.c $(srcdir)/lib/packet.c $(OVS_LIBS)
 EXTRA_DIST += tests/fuzz/dhcp-corpus.py
 
 # Lab tests (root, network namespaces, real DHCP clients).

@@ -2,11 +2,11 @@
 #include <config.h>
 #include "dhcpd/dhcp-options.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <string.h>
 #include <strings.h>
 #include "dhcp.h"
+#include "lib/dns-name.h"
 #include "util.h"
 
 BUILD_ASSERT_DECL(sizeof ((struct dhcp_options *) 0)->concat
@@ -187,58 +187,6 @@ dhcp_put_option(struct ofpbuf *b, uint8_t code, const void *value_,
     } while (len);
 }
 
-/* Splits 'name' (without a trailing dot) into labels: fills 'starts' with
- * the offset of each label and returns their number, or -EINVAL. */
-static int
-split_labels(const char *name, size_t len, size_t starts[128])
-{
-    int n = 0;
-    size_t start = 0;
-    if (!len || len > 253) {
-        return -EINVAL;
-    }
-    for (size_t i = 0; i <= len; i++) {
-        if (i == len || name[i] == '.') {
-            size_t label = i - start;
-            if (!label || label > 63) {
-                return -EINVAL;
-            }
-            starts[n++] = start;
-            start = i + 1;
-        }
-    }
-    return n;
-}
-
-static size_t
-strip_root(const char *name)
-{
-    size_t len = strlen(name);
-    return len && name[len - 1] == '.' ? len - 1 : len;
-}
-
-bool
-dhcp_domain_name_is_valid(const char *name)
-{
-    size_t starts[128];
-    size_t len = strip_root(name);
-    if (split_labels(name, len, starts) < 0) {
-        return false;
-    }
-    /* RFC 1123 §2.1 host names: letters, digits and inner hyphens (and
-     * '_', which service names use). */
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = name[i];
-        bool label_edge = (i == 0 || name[i - 1] == '.'
-                           || i + 1 == len || name[i + 1] == '.');
-        if (c == '-' ? label_edge
-            : !isalnum(c) && c != '_' && c != '.') {
-            return false;
-        }
-    }
-    return true;
-}
-
 /* A name suffix already written into the option, for compression. */
 struct written_suffix {
     const char *text;           /* Into the caller's name, no root dot. */
@@ -257,16 +205,16 @@ dhcp_encode_domain_search(struct ofpbuf *b, const char *const *names,
     size_t base = b->size;
 
     for (size_t i = 0; i < n; i++) {
-        if (!dhcp_domain_name_is_valid(names[i])) {
+        if (!dns_name_is_valid(names[i])) {
             b->size = base;
             return -EINVAL;
         }
     }
     for (size_t i = 0; i < n; i++) {
         const char *name = names[i];
-        size_t len = strip_root(name);
-        size_t starts[128];
-        int n_labels = split_labels(name, len, starts);
+        size_t len;
+        size_t starts[DNS_MAX_LABELS];
+        int n_labels = dns_name_split(name, &len, starts);
 
         /* The longest suffix already in the option ends this name with a
          * pointer (RFC 1035 §4.1.4); the labels before it are written. */

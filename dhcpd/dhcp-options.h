@@ -118,8 +118,4 @@ int dhcp_encode_domain_search(struct ofpbuf *b, const char *const *names,
 void dhcp_encode_classless_route(struct ofpbuf *b, ovs_be32 dst,
                                  unsigned int plen, ovs_be32 router);
 
-/* Checks that 'name' is a valid domain name for dhcp_encode_domain_search()
- * or option 15. */
-bool dhcp_domain_name_is_valid(const char *name);
-
 #endif /* dhcp-options.h */

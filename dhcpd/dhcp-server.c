@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <string.h>
 #include "dhcp.h"
+#include "lib/dns-name.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/vlog.h"
 #include "util.h"
@@ -170,10 +171,10 @@ check_config(const struct dhcp_binding_config *cfg)
         return "the gateway and the server identifier must not be 0.0.0.0";
     }
     if (cfg->hostname && (strlen(cfg->hostname) > DHCP_MAX_HOSTNAME
-                          || !dhcp_domain_name_is_valid(cfg->hostname))) {
+                          || !dns_name_is_valid(cfg->hostname))) {
         return "the hostname must be a valid DNS label of at most 63 bytes";
     }
-    if (cfg->domain_name && !dhcp_domain_name_is_valid(cfg->domain_name)) {
+    if (cfg->domain_name && !dns_name_is_valid(cfg->domain_name)) {
         return "the domain name is not a valid DNS name";
     }
     if (cfg->n_routes > DHCP_MAX_ROUTES || cfg->n_dns > DHCP_MAX_DNS
@@ -190,7 +191,7 @@ check_config(const struct dhcp_binding_config *cfg)
         }
     }
     for (size_t i = 0; i < cfg->n_search; i++) {
-        if (!dhcp_domain_name_is_valid(cfg->search[i])) {
+        if (!dns_name_is_valid(cfg->search[i])) {
             return "a search domain is not a valid DNS name";
         }
     }

@@ -1,6 +1,8 @@
 # lib/ -- code shared by every component.
 noinst_LIBRARIES += lib/libovnmig.a
 lib_libovnmig_a_SOURCES = \
+	lib/dns-name.c \
+	lib/dns-name.h \
 	lib/packet.c \
 	lib/packet.h \
 	lib/kubevirt-yaml.c \

@@ -41,7 +41,7 @@ clean-local:
 # by the component's fragment); "make fuzz" builds the real libFuzzer
 # binaries with clang (tests/fuzz/NAME-fuzzer) and "make fuzz-run" runs each
 # for FUZZ_SECONDS.
-EXTRA_DIST += tests/fuzz/standalone.c tests/fuzz/corpus
+EXTRA_DIST += tests/fuzz/standalone.c tests/fuzz/seedlib.py tests/fuzz/corpus
 FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined
 FUZZ_SECONDS = 60
 FUZZ_COMPILE = $(FUZZ_CC) $(FUZZ_CFLAGS) $(DEFS) -I$(top_builddir) \

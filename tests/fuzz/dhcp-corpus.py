@@ -6,9 +6,9 @@
 # scenario: a flags byte (see fuzz-dhcp.c), then a BOOTP message.
 # Crashes the fuzzer finds are added to that folder by hand, named
 # crash-<what>, and never regenerated.
-import os
 import struct
-import sys
+
+import seedlib
 
 RELAY, RAW, UNICAST, OTHER_SRC, BIG = 1, 2, 4, 8, 16
 VM_MAC = bytes.fromhex("525400123456")
@@ -104,15 +104,5 @@ SCENARIOS = {
 }
 
 
-def main():
-    out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
-        os.path.dirname(os.path.abspath(__file__)), "corpus", "dhcp")
-    os.makedirs(out, exist_ok=True)
-    for name, (flags, data) in sorted(SCENARIOS.items()):
-        with open(os.path.join(out, name), "wb") as f:
-            f.write(bytes([flags]) + data)
-    print(f"{len(SCENARIOS)} seeds written to {out}")
-
-
 if __name__ == "__main__":
-    main()
+    seedlib.write("dhcp", SCENARIOS)
