@@ -1,10 +1,13 @@
 # arpproxy/ -- the link-local gateway's ARP responder: the pure core
 # (arp-proxy.c), its glue to the shared packet I/O (arp-proxy-io.c) and the
-# standalone tool ovnmig-arpproxy.  See docs/architecture.md.
+# standalone tool ovnmig-arpproxy; and the IPv6 router's pure core, RA and
+# NDP from fe80::1 (nd-router.c).  See docs/architecture.md.
 noinst_LIBRARIES += arpproxy/libarpproxy.a
 arpproxy_libarpproxy_a_SOURCES = \
 	arpproxy/arp-proxy.c \
 	arpproxy/arp-proxy.h \
+	arpproxy/nd-router.c \
+	arpproxy/nd-router.h \
 	arpproxy/arp-proxy-io.c \
 	arpproxy/arp-proxy-io.h \
 	arpproxy/arp-fast-path.c \
@@ -95,6 +98,39 @@ tests_fuzz_arp_corpus_run_LDADD = $(OVS_LIBS)
 tests/fuzz/arp-fuzzer: $(ARP_FUZZ_SOURCES)
 	$(AM_V_CC)$(FUZZ_COMPILE) -o $@ $(ARP_FUZZ_SOURCES:%=$(srcdir)/%) \
 		$(OVS_LIBS)
+
+# The IPv6 router's core: unit tests and their ASan/UBSan twin, and its
+# fuzz target (RS, RA, NS and NA frames) with the seed corpus that
+# tests/fuzz/ndp-corpus.py writes.
+check_PROGRAMS += tests/test-nd-router tests/test-nd-router-asan
+UNIT_TESTS += tests/test-nd-router tests/test-nd-router-asan
+tests_test_nd_router_SOURCES = tests/test-nd-router.c \
+	arpproxy/nd-router.c arpproxy/nd-router.h lib/dns-name.c \
+	lib/dns-name.h lib/packet.c lib/packet.h
+tests_test_nd_router_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_nd_router_LDADD = $(CMOCKA_LIBS) $(OVS_LIBS)
+tests_test_nd_router_asan_SOURCES = $(tests_test_nd_router_SOURCES)
+tests_test_nd_router_asan_CFLAGS = $(tests_test_nd_router_CFLAGS) \
+	$(SAN_CFLAGS)
+tests_test_nd_router_asan_LDFLAGS = $(SAN_CFLAGS)
+tests_test_nd_router_asan_LDADD = $(tests_test_nd_router_LDADD)
+
+FUZZ_TARGETS += ndp
+NDP_FUZZ_SOURCES = tests/fuzz/fuzz-ndp.c arpproxy/nd-router.c \
+	lib/dns-name.c lib/packet.c
+check_PROGRAMS += tests/fuzz/ndp-corpus-run
+UNIT_TESTS += tests/fuzz/ndp-corpus-run
+tests_fuzz_ndp_corpus_run_SOURCES = tests/fuzz/standalone.c \
+	$(NDP_FUZZ_SOURCES)
+tests_fuzz_ndp_corpus_run_CPPFLAGS = $(AM_CPPFLAGS) \
+	-DFUZZ_CORPUS_DIR='"$(abs_top_srcdir)/tests/fuzz/corpus/ndp"'
+tests_fuzz_ndp_corpus_run_CFLAGS = $(AM_CFLAGS) $(SAN_CFLAGS)
+tests_fuzz_ndp_corpus_run_LDFLAGS = $(SAN_CFLAGS)
+tests_fuzz_ndp_corpus_run_LDADD = $(OVS_LIBS)
+tests/fuzz/ndp-fuzzer: $(NDP_FUZZ_SOURCES)
+	$(AM_V_CC)$(FUZZ_COMPILE) -o $@ $(NDP_FUZZ_SOURCES:%=$(srcdir)/%) \
+		$(OVS_LIBS)
+EXTRA_DIST += tests/fuzz/ndp-corpus.py
 
 # Lab tests (root, network namespaces).
 LAB_TESTS += \
