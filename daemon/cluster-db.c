@@ -41,6 +41,7 @@ static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 20);
 struct cdb {
     /* Immutable after create. */
     char *remote, *node, *chassis, *migration_address;
+    char *accel;                /* "": not published. */
     unsigned int heartbeat_ms;
     struct cdb_callbacks cb;
 
@@ -160,6 +161,17 @@ cdb_snapshot_find_migration(const struct cdb_snapshot *snap, const char *uid)
     return NULL;
 }
 
+const char *
+cdb_vm_accel(const struct cdb_snapshot *snap, const struct cdb_vm *vm)
+{
+    const char *accel = smap_get(&vm->status, "accel");
+    if (!accel) {
+        const struct cdb_node *node = cdb_snapshot_find_node(snap, vm->node);
+        accel = node ? node->accel : NULL;
+    }
+    return accel;
+}
+
 const struct cdb_node *
 cdb_snapshot_find_node(const struct cdb_snapshot *snap, const char *name)
 {
@@ -244,6 +256,7 @@ cdb_snapshot_destroy(struct cdb_snapshot *snap)
         free(n->name);
         free(n->chassis);
         free(n->migration_address);
+        free(n->accel);
         free(n);
     }
     hmap_destroy(&snap->nodes);
@@ -458,6 +471,8 @@ copy_cluster(const struct thread_state *st, struct cdb_snapshot *snap)
             ? smap_get_ullong(&nr->external_ids, CDB_NODE_MEMORY_SEEN, 0)
             : INT64_MAX;
         n->schedulable = nr->schedulable;
+        const char *accel = smap_get(&nr->external_ids, CDB_NODE_ACCEL);
+        n->accel = accel && *accel ? xstrdup(accel) : NULL;
         hmap_insert(&snap->nodes, &n->hmap_node, hash_string(n->name, 0));
     }
 
@@ -606,6 +621,13 @@ write_node(struct thread_state *st, struct ovsdb_idl_txn *txn, bool beat)
     }
     if (strcmp(mine->migration_address, cdb->migration_address)) {
         omrec_node_set_migration_address(mine, cdb->migration_address);
+        wrote = true;
+    }
+    if (*cdb->accel
+        && strcmp(smap_get_def(&mine->external_ids, CDB_NODE_ACCEL, ""),
+                  cdb->accel)) {
+        omrec_node_update_external_ids_setkey(mine, CDB_NODE_ACCEL,
+                                              cdb->accel);
         wrote = true;
     }
     long long int memory = host_memory();
@@ -1008,6 +1030,7 @@ cdb_create(const struct cdb_options *opts)
     cdb->chassis = xstrdup(opts->chassis);
     cdb->migration_address = xstrdup(opts->migration_address
                                      ? opts->migration_address : "");
+    cdb->accel = xstrdup(opts->accel ? opts->accel : "");
     cdb->heartbeat_ms = (opts->heartbeat_ms ? opts->heartbeat_ms
                          : CDB_DEFAULT_HEARTBEAT_MS);
     cdb->cb = opts->cb;
@@ -1052,6 +1075,7 @@ cdb_destroy(struct cdb *cdb)
     free(cdb->node);
     free(cdb->chassis);
     free(cdb->migration_address);
+    free(cdb->accel);
     free(cdb);
 }
 

@@ -81,6 +81,8 @@ struct cdb_node {
                                  * the node that 'memory_used' counts;
                                  * INT64_MAX if the node does not say. */
     bool schedulable;
+    char *accel;                /* What its QEMUs run with ("kvm", "tcg"),
+                                 * or NULL if it does not say. */
 };
 
 /* Node.external_ids keys: the memory this node's VMs take, in bytes, and
@@ -94,6 +96,10 @@ struct cdb_node {
  * own end_time soon is among those the node has seen.) */
 #define CDB_NODE_MEMORY_USED "ovnmig-memory-used"
 #define CDB_NODE_MEMORY_SEEN "ovnmig-memory-seen"
+/* Node.external_ids key: the accelerator the node's QEMUs run with
+ * ("kvm" or "tcg"), as its ovnmigd decided at start.  QEMU cannot migrate
+ * a guest between accelerators, so neither does ovnmig. */
+#define CDB_NODE_ACCEL "ovnmig-accel"
 
 /* A copy of one Migration_Policy row, ready for mig_policy_select(). */
 struct cdb_policy {
@@ -125,6 +131,9 @@ struct cdb_snapshot {
 };
 
 uint32_t cdb_vm_hash(const char *name, const char *namespace);
+/* The accelerator 'vm' runs with: its status says, or else its node's row
+ * (CDB_NODE_ACCEL).  NULL if neither does. */
+const char *cdb_vm_accel(const struct cdb_snapshot *, const struct cdb_vm *);
 const struct cdb_migration *cdb_snapshot_find_migration(
     const struct cdb_snapshot *, const char *uid);
 const struct cdb_node *cdb_snapshot_find_node(const struct cdb_snapshot *,
@@ -154,6 +163,7 @@ struct cdb_options {
     const char *node;           /* This node's name. */
     const char *chassis;        /* Its OVN chassis. */
     const char *migration_address;      /* NULL: "". */
+    const char *accel;          /* Published in the Node row; NULL: not. */
     unsigned int heartbeat_ms;  /* 0: CDB_DEFAULT_HEARTBEAT_MS. */
     struct cdb_callbacks cb;
 };

@@ -16,7 +16,7 @@
 #define MAX_LINE 4096
 
 enum kind { K_STRING, K_PATH, K_REMOTE, K_IPV4, K_MAC, K_IPV4_LIST,
-            K_NAME_LIST, K_UINT, K_IFNAME, K_ADDRESS, K_BOOL };
+            K_NAME_LIST, K_UINT, K_IFNAME, K_ADDRESS, K_BOOL, K_ACCEL };
 
 struct key {
     const char *name;
@@ -49,6 +49,8 @@ static const struct key keys[] = {
     { "migration-interface", K_IFNAME, F(migration_interface), 0, 0, false },
     { "tls-dir", K_PATH, F(tls_dir), 0, 0, false },
     { "arp-kernel-fast-path", K_BOOL, F(arp_kernel_fast_path), 0, 0, false },
+    { "accel", K_ACCEL, F(accel), 0, 0, false },
+    { "boot-deadline", K_UINT, F(boot_deadline), 0, 86400, false },
 };
 
 static char *
@@ -169,11 +171,15 @@ set_value(struct ovnmigd_config *c, const struct key *key, char *value)
         unsigned long long v = strtoull(value, &end, 10);
         if (!isdigit((unsigned char) *value) || *end || errno
             || v < key->min || v > key->max) {
-            return key->offset == F(mtu) ? "not a number from 576 to 65535"
-                   : "not a number of seconds from 60 to 4294967294";
+            return (key->offset == F(mtu) ? "not a number from 576 to 65535"
+                    : key->offset == F(boot_deadline)
+                    ? "not a number of seconds from 0 (no deadline) to 86400"
+                    : "not a number of seconds from 60 to 4294967294");
         }
         if (key->offset == F(mtu)) {
             c->mtu = v;
+        } else if (key->offset == F(boot_deadline)) {
+            c->boot_deadline = v;
         } else {
             c->lease_time = v;
         }
@@ -194,6 +200,9 @@ set_value(struct ovnmigd_config *c, const struct key *key, char *value)
             return "not yes or no";
         }
         return NULL;
+    case K_ACCEL:
+        return (qvm_accel_mode_from_name(value, &c->accel)
+                ? "not auto, kvm or tcg" : NULL);
     case K_ADDRESS: {
         struct sockaddr_storage ss;
         if (!inet_parse_active(value, -1, &ss, false, NULL)) {
@@ -221,6 +230,8 @@ ovnmigd_config_parse(const char *name, const char *text, size_t size,
     eth_addr_from_string(OVNMIGD_DEFAULT_GATEWAY_MAC, &c->gateway_mac);
     c->lease_time = OVNMIGD_DEFAULT_LEASE_TIME;
     c->arp_kernel_fast_path = true;
+    c->accel = QVM_ACCEL_AUTO;
+    c->boot_deadline = OVNMIGD_DEFAULT_BOOT_DEADLINE;
 
 #define ERROR(LINE, ...)                                    \
     do {                                                    \

@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "migrate/qemu-accel.h"
 #include "openvswitch/types.h"
 #include "packets.h"
 #include "svec.h"
@@ -45,6 +46,9 @@ struct ovnmigd_config {
                                  * QEMU's layout (ovnmig-pki), or NULL. */
     bool arp_kernel_fast_path;  /* Answer ARP in the kernel (eBPF on tc
                                  * ingress) where possible: default yes. */
+    enum qvm_accel_mode accel;  /* QEMU's accelerator: default auto. */
+    unsigned int boot_deadline; /* Seconds a guest has to show a sign of
+                                 * life; 0: no deadline. */
 };
 
 #define OVNMIGD_DEFAULT_GATEWAY_IP "169.254.1.1"
@@ -52,6 +56,7 @@ struct ovnmigd_config {
 #define OVNMIGD_DEFAULT_LEASE_TIME (999u * 24 * 3600)
 #define OVNMIGD_DEFAULT_RUN_DIR "/run/ovnmig"
 #define OVNMIGD_DEFAULT_NETNS_PREFIX "ovnmig-"
+#define OVNMIGD_DEFAULT_BOOT_DEADLINE 300
 
 /* Parses the 'size' bytes at 'text' (named 'name' in messages) into
  * 'config', which the caller frees with ovnmigd_config_destroy() whatever

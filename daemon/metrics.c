@@ -248,6 +248,39 @@ render_vms(const struct metrics_input *in, struct ds *out)
     put_named_counter(out, "", "vms", NAME, in->vmm.MEMBER);
     VMM_STATS
 #undef VMM_STAT
+
+    if (in->accel) {
+        PUT_LABELLED(out, PREFIX"accelerator", "gauge",
+                     "1 for the accelerator this node's QEMUs run with "
+                     "(decided at start: ovnmigd.conf accel).", "accel",
+                     { "kvm", !strcmp(in->accel, "kvm") },
+                     { "tcg", !strcmp(in->accel, "tcg") });
+    }
+    const char *name = PREFIX"vm_accelerator";
+    put_family(out, name, "gauge",
+               "1 for each VM with a QEMU on this node, labelled with the "
+               "accelerator it runs with.");
+    uint64_t boot_failed = 0;
+    for (size_t i = 0; i < in->n_vms; i++) {
+        ds_put_cstr(out, name);
+        ds_put_cstr(out, "{lsp=\"");
+        put_escaped(out, in->vms[i].port, true);
+        ds_put_format(out, "\",accel=\"%s\"} 1\n", in->vms[i].accel);
+        boot_failed += in->vms[i].boot_failed;
+    }
+    put_single(out, PREFIX"vms_boot_failed", "gauge",
+               "VMs whose guest showed no sign of life by the boot "
+               "deadline (and none since).", boot_failed);
+}
+
+void
+metrics_input_destroy(struct metrics_input *in)
+{
+    if (in) {
+        free(in->vms);
+        in->vms = NULL;
+        in->n_vms = 0;
+    }
 }
 
 static void
@@ -483,6 +516,7 @@ handle_request(struct evhttp_request *req, void *s_)
     in.server = s->stats;
     struct ds text = DS_EMPTY_INITIALIZER;
     metrics_render(&in, &text);
+    metrics_input_destroy(&in);
 
     struct evbuffer *body = evbuffer_new();
     if (!body || evbuffer_add(body, text.string, text.length)) {

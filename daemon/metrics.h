@@ -50,7 +50,15 @@ struct metrics_input {
     struct pktio_stats dhcp_io;
     size_t dhcp_ports, dhcp_bindings;
     struct metrics_server_stats server;
+    const char *accel;          /* This node's QEMUs: "kvm", "tcg"; NULL:
+                                 * not reported. */
+    struct vmm_vm_info *vms;    /* The VMs with a QEMU here; owned: freed
+                                 * by metrics_input_destroy(). */
+    size_t n_vms;
 };
+
+/* Frees what 'in' owns. */
+void metrics_input_destroy(struct metrics_input *in);
 
 /* Appends 'in' to 'out' in Prometheus text format: a HELP and a TYPE line
  * for every metric family, then its samples.  Every family is present,

@@ -451,6 +451,26 @@ cutover_naive(const struct cdb_snapshot *snap)
     return false;
 }
 
+/* Why 'vm' cannot move to node 'target' for want of a common accelerator
+ * (QEMU's stream holds the accelerator's CPU state: KVM and TCG guests
+ * cannot move between each other), or NULL.  Unknown on either side
+ * passes.  The caller frees the result. */
+static char *
+accel_mismatch(const struct cdb_snapshot *snap, const struct cdb_vm *vm,
+               const char *target)
+{
+    const struct cdb_node *dst = target ? cdb_snapshot_find_node(snap, target)
+                                        : NULL;
+    const char *accel = cdb_vm_accel(snap, vm);
+    if (!dst || !dst->accel || !accel || !strcmp(dst->accel, accel)) {
+        return NULL;
+    }
+    return xasprintf("AcceleratorMismatch: the VM runs under %s on %s, "
+                     "target node %s runs %s: QEMU cannot migrate a guest "
+                     "between accelerators", accel, vm->node, dst->name,
+                     dst->accel);
+}
+
 /* Fails a Pending record of this node that can never start.  Returns
  * false if it did. */
 static bool
@@ -477,6 +497,8 @@ source_check(struct mig *m, const struct cdb_snapshot *snap)
         reason = xasprintf("target node %s %s", r->target_node,
                            strcmp(r->target_node, e->cfg->node)
                            ? "does not exist" : "is the source");
+    } else if ((reason = accel_mismatch(snap, vm, r->target_node))) {
+        m->error = -EINVAL;
     } else {
         resolve_config(snap, vm, &m->cfg, &(const char *) { NULL });
         if (!m->cfg.disable_tls && !e->cfg->tls_dir) {
@@ -756,6 +778,7 @@ mige_schedule(struct mige *e, const struct cdb_snapshot *snap)
             .source_node = r->source_node, .target_node = r->target_node,
             .phase = ph, .requested = r->requested,
             .memory = vm && vm->memory > 0 ? vm->memory : 0,
+            .accel = vm ? cdb_vm_accel(snap, vm) : NULL,
         };
     }
     n = i;
@@ -769,6 +792,7 @@ mige_schedule(struct mige *e, const struct cdb_snapshot *snap)
             .up = now - node->heartbeat <= NODE_STALE_MS,
             .memory = node->memory > 0 ? node->memory : 0,
             .memory_used = node->memory_used > 0 ? node->memory_used : 0,
+            .accel = node->accel,
         };
     }
     /* A VM that just moved to a node that has not counted it yet (see

@@ -32,6 +32,7 @@
 #include "daemon/vm-manager.h"
 #include "dhcpd/dhcp-io.h"
 #include "fatal-signal.h"
+#include "migrate/qemu-accel.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/json.h"
 #include "openvswitch/vlog.h"
@@ -53,6 +54,8 @@ struct ovnmigd {
     struct mige *mige;
     struct ctl_server *ctl;
     struct metrics_server *metrics;     /* NULL: no metrics-address. */
+    enum qvm_accel accel;       /* What this node's QEMUs run with. */
+    char *accel_reason;         /* Why, in one line. */
 };
 
 static char *config_file;
@@ -485,6 +488,8 @@ collect_metrics(struct metrics_input *in, void *d_)
     mige_get_histograms(d->mige, &in->hists);
     mige_get_cluster_view(d->mige, &in->view);
     vmm_get_stats(d->vmm, &in->vmm);
+    vmm_get_vm_infos(d->vmm, &in->vms, &in->n_vms);
+    in->accel = qvm_accel_name(d->accel);
     cdb_get_stats(d->cdb, &in->cdb);
     ovnhook_get_stats(d->hooks, &in->ovn);
     arpp_io_get_counters(d->arp, &in->arp, &in->arp_io);
@@ -514,6 +519,42 @@ cmd_version(struct ctl_request *req, int argc OVS_UNUSED,
     ctl_reply(req, "ovnmigd (ovnmig) " PACKAGE_VERSION "\n");
 }
 
+/* Decides, once per start, what QEMU runs guests with: 'cfg->accel', and
+ * for auto or kvm the probe (migrate/qemu-accel.h).  Exits if accel = kvm
+ * and KVM cannot run a guest. */
+static void
+decide_accel(struct ovnmigd *d, const char *qemu)
+{
+    struct qvm_probe probe;
+    bool probed = d->cfg.accel != QVM_ACCEL_MODE_TCG;
+    if (probed) {
+        int error = qvm_accel_probe(qemu, QVM_ACCEL_KVM, NULL,
+                                    NULL, QVM_PROBE_TIMEOUT_MS,
+                                    &probe);
+        if (error) {
+            VLOG_WARN("accelerator probe could not run: %s", probe.detail);
+        }
+    }
+    char *note;
+    if (qvm_accel_decide(d->cfg.accel, probed ? &probe : NULL, &d->accel,
+                         &note)) {
+        ovs_fatal(0, "%s", note);
+    }
+    if (note) {
+        VLOG_WARN("%s", note);
+        d->accel_reason = note;
+    } else if (probed) {
+        d->accel_reason = xasprintf("accel = %s: the KVM probe passed in "
+                                    "%lld ms (%s)",
+                                    qvm_accel_mode_name(d->cfg.accel),
+                                    probe.elapsed_ms, probe.detail);
+    } else {
+        d->accel_reason = xstrdup("accel = tcg in the configuration");
+    }
+    VLOG_INFO("guests run under %s: %s", qvm_accel_name(d->accel),
+              d->accel_reason);
+}
+
 /* ------------------------------------------------------------ main */
 
 int
@@ -540,6 +581,8 @@ main(int argc, char *argv[])
     }
 
     daemonize_start(false);
+    const char *qemu = getenv("OVNMIGD_QEMU");
+    decide_accel(&d, qemu);
 
     d.base = event_base_new();
     if (!d.base) {
@@ -594,6 +637,7 @@ main(int argc, char *argv[])
         .node = d.cfg.node,
         .chassis = d.cfg.chassis,
         .migration_address = mig_address,
+        .accel = qvm_accel_name(d.accel),
         .cb = { .vms = on_cdb_vms, .aux = &d },
     };
     d.cdb = cdb_create(&copts);
@@ -607,7 +651,8 @@ main(int argc, char *argv[])
         .arp = d.arp,
         .dhcp = d.dhcp,
         .cdb = d.cdb,
-        .qemu = getenv("OVNMIGD_QEMU"),
+        .qemu = qemu,
+        .accel = d.accel,
     };
     d.vmm = vmm_create(&vopts);
 
@@ -687,6 +732,7 @@ main(int argc, char *argv[])
     event_base_free(d.base);
     ovnmigd_config_destroy(&d.cfg);
     free(mig_address);
+    free(d.accel_reason);
     VLOG_INFO("stopped");
     return EXIT_SUCCESS;
 }

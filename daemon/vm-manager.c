@@ -40,6 +40,10 @@ static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 20);
 #define RETRY_MS 10000
 /* QEMU gets this long to stop on SIGTERM before SIGKILL. */
 #define QEMU_STOP_GRACE_MS 3000
+/* In a VM's run directory once its guest showed a sign of life: a
+ * restarted daemon that adopts its QEMU, or a node that received the
+ * running guest by migration, then does not wait for another. */
+#define LIFE_FILE "guest-alive"
 
 enum lsp_state { LSP_NONE, LSP_PENDING, LSP_OK, LSP_FAILED };
 
@@ -70,6 +74,14 @@ struct vm {
     pid_t qemu_pid;
     bool qemu_adopted;          /* Found running, not started by us. */
     bool qemu_exited;           /* Was running, is gone: not restarted. */
+    bool accel_known;           /* 'accel' is what QEMU runs with. */
+    enum qvm_accel accel;
+    long long int qemu_since;   /* time_msec() when QEMU was started or
+                                 * adopted: the boot deadline counts from
+                                 * there. */
+    bool alive;                 /* The guest showed a sign of life... */
+    char life_sign[32];         /* ...this one ("console output", ...). */
+    bool boot_timed_out;        /* None by the deadline (yet). */
 
     const char *phase;          /* Pending, Running, Failed, Terminating */
     char *reason;               /* Why not Running, or NULL. */
@@ -98,6 +110,7 @@ struct vmm {
     struct dhcp_io *dhcp;
     struct cdb *cdb;
     char *qemu;
+    enum qvm_accel accel;
     char *vms_dir;              /* <run_dir>/vms */
     struct hmap vms;
     struct hmap ops;
@@ -108,6 +121,7 @@ struct vmm {
 
 static void reconcile(struct vmm *, struct vm *);
 static void teardown(struct vmm *, struct vm *);
+static void start_life_watch(struct vm *, bool adopted);
 
 /* ------------------------------------------------------------ helpers */
 
@@ -235,6 +249,9 @@ publish_status(struct vmm *vmm, struct vm *vm)
     if (vm->qemu_pid) {
         smap_add_format(&st, "qemuPid", "%ld", (long) vm->qemu_pid);
     }
+    if (vm->accel_known) {
+        smap_add(&st, "accel", qvm_accel_name(vm->accel));
+    }
     smap_add(&st, "lsp", vm->port);
     smap_add(&st, "netns", vm->plumb.netns);
     smap_add(&st, "interface", vm->plumb.node_if);
@@ -300,6 +317,7 @@ qvm_spec_fill(const struct vmm *vmm, const struct vm *vm,
         .tap = PLUMB_TAP,
         .incoming = vm->incoming,
         .qemu = vmm->qemu,
+        .accel = vmm->accel,
     };
 }
 
@@ -480,9 +498,120 @@ start_qemu(struct vmm *vmm, struct vm *vm)
     }
     vm->qemu_pid = pid;
     vm->qemu_adopted = false;
+    vm->accel = vmm->accel;
+    vm->accel_known = true;
+    start_life_watch(vm, false);
     vmm->stats.qemu_started++;
     VLOG_INFO("%s: QEMU started, pid %ld", vm->port, (long) pid);
     return 0;
+}
+
+/* ------------------------------------------------------------ signs of life
+ *
+ * Without an agent in the guest, the node sees three: output on the serial
+ * console, a DHCP request and an ARP frame from the VM's port. */
+
+static char *
+life_file(const struct vm *vm)
+{
+    return xasprintf("%s/"LIFE_FILE, vm->run_dir);
+}
+
+/* A new QEMU ('adopted': found running) starts its boot deadline now.  An
+ * adopted one whose guest was seen alive before keeps that. */
+static void
+start_life_watch(struct vm *vm, bool adopted)
+{
+    char *path = life_file(vm);
+    vm->qemu_since = time_msec();
+    vm->boot_timed_out = false;
+    vm->alive = false;
+    vm->life_sign[0] = '\0';
+    if (!adopted) {
+        unlink(path);
+    } else {
+        FILE *f = fopen(path, "r");
+        if (f) {
+            vm->alive = true;
+            if (!fgets(vm->life_sign, sizeof vm->life_sign, f)) {
+                ovs_strlcpy(vm->life_sign, "seen before",
+                            sizeof vm->life_sign);
+            }
+            vm->life_sign[strcspn(vm->life_sign, "\n")] = '\0';
+            fclose(f);
+        }
+    }
+    free(path);
+}
+
+static void
+mark_alive(struct vmm *vmm, struct vm *vm, const char *sign)
+{
+    vm->alive = true;
+    ovs_strlcpy(vm->life_sign, sign, sizeof vm->life_sign);
+    vmm->stats.guests_alive++;
+    char *path = life_file(vm);
+    FILE *f = fopen(path, "w");
+    if (f) {
+        fprintf(f, "%s\n", sign);
+        fclose(f);
+    }
+    free(path);
+    long long int after = time_msec() - vm->qemu_since;
+    if (vm->boot_timed_out) {
+        vm->boot_timed_out = false;
+        VLOG_WARN("%s: the guest came to life after all (%s), %lld ms "
+                  "after its QEMU started", vm->port, sign, after);
+    } else {
+        VLOG_INFO("%s: the guest is alive (%s), %lld ms after its QEMU "
+                  "started", vm->port, sign, after);
+    }
+}
+
+static uint64_t
+arp_frames(const struct vmm *vmm, const struct vm *vm);
+
+/* The guest's first sign of life on its port or console, or NULL. */
+static const char *
+find_life_sign(const struct vmm *vmm, const struct vm *vm)
+{
+    struct qvm_spec q;
+    qvm_spec_fill(vmm, vm, &q);
+    char *console = qvm_console_path(&q);
+    struct stat st;
+    bool output = !stat(console, &st) && st.st_size > 0;
+    free(console);
+    if (output) {
+        return "console output";
+    } else if (vm->dhcp_on
+               && dhcp_io_port_frames(vmm->dhcp, vm->plumb.node_if)) {
+        return "DHCP";
+    } else if (vm->arp_on && arp_frames(vmm, vm)) {
+        return "ARP";
+    }
+    return NULL;
+}
+
+static void update_phase(struct vmm *, struct vm *);
+
+/* Looks for 'vm''s sign of life, and holds it to its boot deadline. */
+static void
+check_life(struct vmm *vmm, struct vm *vm, long long int now)
+{
+    if (!vm->spec || !vm->qemu_pid || vm->incoming || vm->alive) {
+        return;
+    }
+    const char *sign = find_life_sign(vmm, vm);
+    if (sign) {
+        mark_alive(vmm, vm, sign);
+        update_phase(vmm, vm);
+    } else if (vmm->cfg->boot_deadline && !vm->boot_timed_out
+               && now - vm->qemu_since
+                  >= vmm->cfg->boot_deadline * 1000LL) {
+        vm->boot_timed_out = true;
+        vmm->stats.boot_timeouts++;
+        update_phase(vmm, vm);
+    }
 }
 
 /* The phase once the local steps are done, from QEMU and the LSP. */
@@ -493,6 +622,13 @@ update_phase(struct vmm *vmm, struct vm *vm)
         /* 'reason' already says what. */
     } else if (vm->qemu_exited) {
         fail(vm, false, "QEMU exited (see %s/console.log)", vm->run_dir);
+    } else if (vm->boot_timed_out) {
+        fail(vm, false, "the guest showed no sign of life within %u s of "
+             "its QEMU's start: no console output, no DHCP or ARP from its "
+             "port (accelerator %s; see %s/console.log)",
+             vmm->cfg->boot_deadline,
+             vm->accel_known ? qvm_accel_name(vm->accel) : "unknown",
+             vm->run_dir);
     } else if (vm->incoming) {
         set_phase(vm, "Incoming", NULL);
     } else if (vm->outgoing) {
@@ -562,6 +698,8 @@ reconcile(struct vmm *vmm, struct vm *vm)
         if (pid) {
             vm->qemu_pid = pid;
             vm->qemu_adopted = true;
+            vm->accel_known = !qvm_accel_of(pid, &vm->accel);
+            start_life_watch(vm, true);
             vmm->stats.qemu_adopted++;
             VLOG_INFO("%s: QEMU already running (pid %ld): adopted",
                       vm->port, (long) pid);
@@ -593,6 +731,7 @@ finish_teardown(struct vmm *vmm, struct vm *vm)
     }
     static const char *files[] = {
         "qemu.pid", "qemu.err", "qmp.sock", "console.sock", "console.log",
+        LIFE_FILE,
     };
     for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
         char *path = xasprintf("%s/%s", vm->run_dir, files[i]);
@@ -724,6 +863,7 @@ vmm_create(const struct vmm_options *opts)
     vmm->dhcp = opts->dhcp;
     vmm->cdb = opts->cdb;
     vmm->qemu = opts->qemu ? xstrdup(opts->qemu) : NULL;
+    vmm->accel = opts->accel;
     vmm->vms_dir = xasprintf("%s/vms", opts->cfg->run_dir);
     mkdir(opts->cfg->run_dir, 0700);
     mkdir(vmm->vms_dir, 0700);
@@ -809,6 +949,9 @@ vmm_update(struct vmm *vmm, const struct cdb_snapshot *snap,
             if (vm->incoming && !is_incoming) {
                 VLOG_INFO("%s: migrated here: now this node's", vm->port);
                 vm->status_valid = false;
+                if (vm->qemu_pid && !vm->alive) {
+                    mark_alive(vmm, vm, "migrated here");
+                }
             }
             cdb_vm_destroy(vm->spec);
             vm->spec = cdb_vm_clone(spec);
@@ -867,6 +1010,7 @@ vmm_tick(struct vmm *vmm)
                 update_phase(vmm, vm);
             }
         }
+        check_life(vmm, vm, now);
         if (vm->retry_at && now >= vm->retry_at) {
             if (vm->spec) {
                 reconcile(vmm, vm);
@@ -947,6 +1091,24 @@ vmm_get_stats(const struct vmm *vmm, struct vmm_stats *stats)
     *stats = vmm->stats;
 }
 
+void
+vmm_get_vm_infos(const struct vmm *vmm, struct vmm_vm_info **infos,
+                 size_t *n)
+{
+    *infos = xcalloc(hmap_count(&vmm->vms) + 1, sizeof **infos);
+    *n = 0;
+    const struct vm *vm;
+    HMAP_FOR_EACH (vm, hmap_node, &vmm->vms) {
+        if (vm->spec && vm->qemu_pid) {
+            struct vmm_vm_info *info = &(*infos)[(*n)++];
+            ovs_strlcpy(info->port, vm->port, sizeof info->port);
+            info->accel = (vm->accel_known ? qvm_accel_name(vm->accel)
+                           : "unknown");
+            info->boot_failed = vm->boot_timed_out;
+        }
+    }
+}
+
 /* ------------------------------------------------------------ views */
 
 static int
@@ -990,6 +1152,16 @@ vm_summary_json(const struct vm *vm)
     }
     json_object_put(o, "qemuPid", json_integer_create(vm->qemu_pid));
     json_object_put(o, "qemuAdopted", json_boolean_create(vm->qemu_adopted));
+    json_object_put_string(o, "accel", (vm->accel_known
+                                        ? qvm_accel_name(vm->accel) : ""));
+    if (vm->qemu_pid && !vm->incoming) {
+        json_object_put_string(o, "guest", (vm->alive ? "alive"
+                                            : vm->boot_timed_out
+                                            ? "no-sign-of-life" : "booting"));
+        if (vm->alive) {
+            json_object_put_string(o, "lifeSign", vm->life_sign);
+        }
+    }
     json_object_put_string(o, "netns", vm->plumb.netns);
     json_object_put_string(o, "interface", vm->plumb.node_if);
     return o;
@@ -1044,6 +1216,19 @@ arp_port_cb(void *aux, const struct arpp_io_port_info *port)
                    : xasprintf("userspace (%s)", port->why_userspace));
         f->kernel_answered = port->kernel.answered;
     }
+}
+
+static uint64_t
+arp_frames(const struct vmm *vmm, const struct vm *vm)
+{
+    struct arp_port_find f = { .ifname = vm->plumb.node_if };
+    arpp_io_for_each_port(vmm->arp, false, arp_port_cb, &f);
+    free(f.path);
+    uint64_t n = 0;
+    for (int i = 0; f.found && i < ARPP_N_VERDICTS; i++) {
+        n += f.counters.n[i];
+    }
+    return n;
 }
 
 /* The VM port's OpenFlow flows on this node's integration bridge, found
@@ -1176,9 +1361,25 @@ show_answer(struct vmm *vmm, const struct op *op,
                           : "no (InterfaceNotLiveMigratable: needs the "
                             "annotation " VMM_MIGRATABLE_ANNOTATION ")");
         }
-        ds_put_format(&s, "  qemu: pid %ld%s, run dir %s\n",
+        ds_put_format(&s, "  qemu: pid %ld%s, accel %s, run dir %s\n",
                       (long) vm->qemu_pid,
-                      vm->qemu_adopted ? " (adopted)" : "", vm->run_dir);
+                      vm->qemu_adopted ? " (adopted)" : "",
+                      vm->accel_known ? qvm_accel_name(vm->accel) : "unknown",
+                      vm->run_dir);
+        if (vm->qemu_pid && !vm->incoming) {
+            long long int s_since = (time_msec() - vm->qemu_since) / 1000;
+            if (vm->alive) {
+                ds_put_format(&s, "  guest: alive (%s)\n", vm->life_sign);
+            } else if (vm->boot_timed_out) {
+                ds_put_format(&s, "  guest: NO SIGN OF LIFE within the "
+                              "boot deadline (%u s)\n",
+                              vmm->cfg->boot_deadline);
+            } else {
+                ds_put_format(&s, "  guest: booting, no sign of life yet "
+                              "(%lld s, deadline %u s)\n", s_since,
+                              vmm->cfg->boot_deadline);
+            }
+        }
         ds_put_format(&s, "  plumbing: netns %s, node interface %s: %s\n",
                       vm->plumb.netns, vm->plumb.node_if,
                       plumbed ? "present" : "MISSING");

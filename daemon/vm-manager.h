@@ -13,8 +13,13 @@
  * longer served, the LSP deleted (only while it still names this node),
  * plumbing and run directory removed.
  *
- * Each VM's status column (phase, reason, liveMigratable ...) is written
- * back through the cluster DB client whenever it changes.
+ * Each VM's status column (phase, reason, liveMigratable, accel ...) is
+ * written back through the cluster DB client whenever it changes.
+ *
+ * A QEMU that runs is not yet a guest that runs: each VM must show a sign
+ * of life (console output, or a DHCP or ARP frame from its port) within
+ * the configured boot deadline of its QEMU's start, or it is reported
+ * Failed with the reason (and recovers if it shows one later).
  *
  * Runs on the daemon's libevent thread; blocking steps (plumbing over
  * netlink, QEMU's start and stop) are short and local.
@@ -23,7 +28,9 @@
 #define OVNMIG_VM_MANAGER_H 1
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include "migrate/qemu-accel.h"
 
 struct arpp_io;
 struct cdb;
@@ -46,6 +53,7 @@ struct vmm_options {
     struct dhcp_io *dhcp;
     struct cdb *cdb;
     const char *qemu;           /* NULL: qemu-system-x86_64. */
+    enum qvm_accel accel;       /* What QEMUs started here run with. */
 };
 
 #define VMM_STATS                                                       \
@@ -64,7 +72,9 @@ struct vmm_options {
     VMM_STAT(lsp_errors, "lsp-errors")                                  \
     VMM_STAT(lsp_deleted, "lsp-deleted")                                \
     VMM_STAT(lsp_kept, "lsp-kept-other-node")                           \
-    VMM_STAT(status_updates, "status-updates")
+    VMM_STAT(status_updates, "status-updates")                         \
+    VMM_STAT(guests_alive, "guest-signs-of-life")                       \
+    VMM_STAT(boot_timeouts, "guest-boot-timeouts")
 
 struct vmm_stats {
 #define VMM_STAT(MEMBER, NAME) uint64_t MEMBER;
@@ -113,5 +123,17 @@ void vmm_show(struct vmm *, const char *name, const char *namespace,
               bool json, vmm_show_cb *, void *aux);
 
 void vmm_get_stats(const struct vmm *, struct vmm_stats *);
+
+/* One VM with a QEMU on this node, for the metrics. */
+struct vmm_vm_info {
+    char port[128];             /* "<vm>.<namespace>" */
+    const char *accel;          /* "kvm", "tcg", or "unknown" (static). */
+    bool boot_failed;           /* No sign of life by the boot deadline. */
+};
+
+/* Fills '*infos' with an array of the VMs that have a QEMU here, and '*n'
+ * with its length.  The caller frees '*infos' with free(). */
+void vmm_get_vm_infos(const struct vmm *, struct vmm_vm_info **infos,
+                      size_t *n);
 
 #endif /* vm-manager.h */

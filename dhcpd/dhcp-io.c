@@ -20,6 +20,7 @@ VLOG_DEFINE_THIS_MODULE(dhcp_io);
 struct dhcp_io_port {
     char *name;
     int ifindex;
+    uint64_t frames;            /* Received, parsed or not. */
 };
 
 /* One binding, in dhcp_io->bindings by hash of (ifindex, MAC). */
@@ -143,6 +144,13 @@ dhcp_io_n_ports(const struct dhcp_io *io)
     return shash_count(&io->ports);
 }
 
+uint64_t
+dhcp_io_port_frames(const struct dhcp_io *io, const char *ifname)
+{
+    const struct dhcp_io_port *port = shash_find_data(&io->ports, ifname);
+    return port ? port->frames : 0;
+}
+
 static struct io_binding *
 find_binding(const struct dhcp_io *io, const struct dhcp_io_port *port,
              struct eth_addr mac)
@@ -252,6 +260,7 @@ dhcp_io_receive(void *io_, int ifindex, void *port_, const uint8_t *frame,
     struct dhcp_io_port *port = port_;
     struct dhcp_request req;
 
+    port->frames++;
     if (dhcp_server_parse(io->server, frame, size, &req)) {
         return;
     }

@@ -39,6 +39,9 @@ int dhcp_io_add_port(struct dhcp_io *, const char *ifname);
 /* Stops serving 'ifname' and drops its bindings.  Returns 0 or -ENOENT. */
 int dhcp_io_remove_port(struct dhcp_io *, const char *ifname);
 size_t dhcp_io_n_ports(const struct dhcp_io *);
+/* The DHCP frames received on 'ifname' since it was added (0 if it is not
+ * served): a sign that the guest behind it runs. */
+uint64_t dhcp_io_port_frames(const struct dhcp_io *, const char *ifname);
 
 /* Makes 'binding' the one for its MAC on port 'ifname', replacing any
  * (which keeps its DECLINE state if 'binding' gives the same answers).

@@ -8,6 +8,8 @@ migrate_libmigrate_a_SOURCES = \
 	migrate/monitor.h \
 	migrate/policy.c \
 	migrate/policy.h \
+	migrate/qemu-accel.c \
+	migrate/qemu-accel.h \
 	migrate/qemu-vm.c \
 	migrate/qemu-vm.h \
 	migrate/qmp.c \
@@ -39,7 +41,7 @@ tests_test_policy_asan_LDADD = $(tests_test_policy_LDADD)
 check_PROGRAMS += tests/test-qemu-vm tests/test-qemu-vm-asan tests/vm-ctl
 UNIT_TESTS += tests/test-qemu-vm tests/test-qemu-vm-asan
 tests_test_qemu_vm_SOURCES = tests/test-qemu-vm.c migrate/qemu-vm.c \
-	migrate/qemu-vm.h
+	migrate/qemu-vm.h migrate/qemu-accel.c migrate/qemu-accel.h
 tests_test_qemu_vm_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_test_qemu_vm_LDADD = $(CMOCKA_LIBS) $(OVS_LIBS)
 tests_test_qemu_vm_asan_SOURCES = $(tests_test_qemu_vm_SOURCES)
@@ -65,7 +67,7 @@ check_PROGRAMS += tests/test-migrate
 UNIT_TESTS += tests/test-migrate
 tests_test_migrate_SOURCES = tests/test-migrate.c migrate/driver.c \
 	migrate/driver.h migrate/monitor.c migrate/policy.c migrate/qmp.c \
-	migrate/qemu-vm.c lib/quantity.c
+	migrate/qemu-vm.c migrate/qemu-accel.c lib/quantity.c
 tests_test_migrate_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DTOP_SRCDIR='"$(abs_top_srcdir)"' -DTOP_BUILDDIR='"$(abs_top_builddir)"'
 tests_test_migrate_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(EVENT_CFLAGS)

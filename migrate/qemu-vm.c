@@ -78,11 +78,11 @@ qvm_build_argv(const struct qvm_spec *spec, struct svec *argv,
     svec_add(argv, "-name");
     svec_add_nocopy(argv, xasprintf("%s,process=ovnmig-%s",
                                     spec->name, spec->name));
-    /* KVM where the machine has it, TCG otherwise (as here). */
+    /* One accelerator, decided by a probe (qemu-accel.h): with a list,
+     * QEMU takes the first that initialises, even a KVM that cannot run
+     * the guest. */
     svec_add(argv, "-accel");
-    svec_add(argv, "kvm");
-    svec_add(argv, "-accel");
-    svec_add(argv, "tcg");
+    svec_add(argv, qvm_accel_name(spec->accel));
     svec_add(argv, "-m");
     svec_add_nocopy(argv, xasprintf("%"PRIu64"K", spec->memory / 1024));
     svec_add(argv, "-smp");
@@ -247,6 +247,35 @@ qvm_file_contains(const char *path, const char *needle, size_t max)
     }
     free(buf);
     return found;
+}
+
+int
+qvm_accel_of(pid_t pid, enum qvm_accel *accel)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%ld/cmdline", (long) pid);
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        return -ENOENT;
+    }
+    char buf[8192];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+
+    int error = -ENOENT;
+    for (size_t i = 0; i < n; i += strlen(buf + i) + 1) {
+        if (!strcmp(buf + i, "-accel") && i + strlen(buf + i) + 1 < n) {
+            const char *value = buf + i + strlen(buf + i) + 1;
+            /* "-accel kvm" or "-accel kvm,prop=...": the name comes first. */
+            char name[16];
+            ovs_strzcpy(name, value, MIN(sizeof name, strcspn(value, ",") + 1));
+            if (!qvm_accel_from_name(name, accel)) {
+                error = 0;
+            }
+        }
+    }
+    return error;
 }
 
 /* True if the command line of 'pid' contains 'needle' in one argument. */

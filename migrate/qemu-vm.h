@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include "migrate/qemu-accel.h"
 
 struct svec;
 
@@ -31,6 +32,8 @@ struct qvm_spec {
     const char *tap;            /* In the pod namespace: "tap0". */
     bool incoming;              /* Migration target: -incoming defer. */
     const char *qemu;           /* NULL: qemu-system-x86_64 on the PATH. */
+    enum qvm_accel accel;       /* Decided by qvm_accel_decide(): QEMU is
+                                 * never left to pick one itself. */
 };
 
 /* Checks 'spec' and appends QEMU's command line to 'argv'.  Returns 0 or
@@ -59,6 +62,11 @@ int qvm_start(const struct qvm_spec *, int netns_fd, pid_t *pidp);
  * and checks /proc: the process must be alive (not a zombie) and its
  * command line must name this VM's QMP socket. */
 pid_t qvm_find(const struct qvm_spec *);
+
+/* The accelerator the running QEMU 'pid' was started with (its "-accel"),
+ * in '*accel'.  Returns 0, or -ENOENT if its command line names none it
+ * knows (or cannot be read). */
+int qvm_accel_of(pid_t pid, enum qvm_accel *accel);
 
 /* Stops the VM's QEMU: SIGTERM, then SIGKILL after 'grace_ms'.  Returns 0
  * (also when none was running) or a negative errno. */

@@ -82,11 +82,13 @@ node_room(const struct node_state *ns)
 }
 
 static bool
-target_ok(const struct node_state *ns, const char *source, uint64_t memory)
+target_ok(const struct node_state *ns, const struct mig_sched_migration *m)
 {
     return ns && ns->node->up && ns->node->schedulable
-           && strcmp(ns->node->name, source)
-           && node_room(ns) >= memory;
+           && strcmp(ns->node->name, m->source_node)
+           && (!m->accel || !ns->node->accel
+               || !strcmp(m->accel, ns->node->accel))
+           && node_room(ns) >= m->memory;
 }
 
 /* The node with the most room that can take 'm', or NULL. */
@@ -97,7 +99,7 @@ pick_target(struct node_state *states, size_t n_nodes,
     struct node_state *best = NULL;
     for (size_t i = 0; i < n_nodes; i++) {
         struct node_state *ns = &states[i];
-        if (!target_ok(ns, m->source_node, m->memory)) {
+        if (!target_ok(ns, m)) {
             continue;
         }
         if (!best || node_room(ns) > node_room(best)
@@ -172,7 +174,7 @@ decide(const struct mig_sched_migration *m, const struct mig_config *config,
     struct node_state *dst;
     if (m->target_node && *m->target_node) {
         dst = shash_find_data(by_name, m->target_node);
-        if (!target_ok(dst, m->source_node, m->memory)) {
+        if (!target_ok(dst, m)) {
             dst = NULL;
         }
     } else {

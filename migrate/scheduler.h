@@ -16,8 +16,9 @@
  *     node is full, or that has no target yet, waits without holding back
  *     those behind it from other nodes (or, for want of a target, smaller
  *     ones from its own node).
- *   - A target is a node that is up, schedulable, not the source, and has
- *     room for the VM's memory: capacity minus the VMs it runs minus the
+ *   - A target is a node that is up, schedulable, not the source, runs
+ *     the VM's accelerator (QEMU cannot move a guest between KVM and TCG;
+ *     unknown on either side passes), and has room for the VM's memory: capacity minus the VMs it runs minus the
  *     migrations already headed there (active, or started by this very
  *     decision).  Among those, the one with the most room, ties broken by
  *     name, so that a drain spreads its VMs by free capacity.  A target the
@@ -65,6 +66,7 @@ struct mig_sched_migration {
     enum mig_phase phase;
     int64_t requested;          /* When it was requested (ms); the queue. */
     uint64_t memory;            /* The VM's memory, bytes. */
+    const char *accel;          /* What the VM runs with, or NULL. */
 };
 
 /* One Node row, with what the caller judged of it. */
@@ -75,6 +77,7 @@ struct mig_sched_node {
     uint64_t memory;            /* Capacity for VMs, bytes. */
     uint64_t memory_used;       /* The VMs whose VM.node is this node, not
                                  * counting migrations headed here. */
+    const char *accel;          /* What its QEMUs run with, or NULL. */
 };
 
 enum mig_sched_verdict {

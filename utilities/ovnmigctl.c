@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "command-line.h"
+#include "daemon/cluster-db.h"
 #include "daemon/ovnmig-idl.h"
 #include "fatal-signal.h"
 #include "jsonrpc.h"
@@ -662,8 +663,8 @@ cmd_node_list(int argc, char *argv[])
     long long int now = time_wall_msec();
     struct json *array = json_output ? json_array_create_empty() : NULL;
     if (!json_output) {
-        printf("%-12s %-12s %-14s %-11s %s\n", "NAME", "CHASSIS",
-               "HEARTBEAT-AGE", "SCHEDULABLE", "VMS");
+        printf("%-12s %-12s %-14s %-11s %-6s %s\n", "NAME", "CHASSIS",
+               "HEARTBEAT-AGE", "SCHEDULABLE", "ACCEL", "VMS");
     }
     const struct omrec_node *node;
     OMREC_NODE_FOR_EACH (node, idl) {
@@ -686,6 +687,9 @@ cmd_node_list(int argc, char *argv[])
                             json_boolean_create(node->schedulable));
             json_object_put(o, "memory", json_integer_create(node->memory));
             json_object_put(o, "vms", json_integer_create(n_vms));
+            json_object_put_string(o, "accel",
+                                   smap_get_def(&node->external_ids,
+                                                CDB_NODE_ACCEL, ""));
             json_array_add(array, o);
         } else {
             char age_text[32];
@@ -695,8 +699,10 @@ cmd_node_list(int argc, char *argv[])
                 snprintf(age_text, sizeof age_text, "%lld.%llds",
                          age / 1000, (age % 1000) / 100);
             }
-            printf("%-12s %-12s %-14s %-11s %d\n", node->name, node->chassis,
-                   age_text, node->schedulable ? "yes" : "no", n_vms);
+            printf("%-12s %-12s %-14s %-11s %-6s %d\n", node->name,
+                   node->chassis, age_text, node->schedulable ? "yes" : "no",
+                   smap_get_def(&node->external_ids, CDB_NODE_ACCEL, "-"),
+                   n_vms);
         }
     }
     if (array) {
