@@ -41,7 +41,7 @@ daemon_libovnmigd_a_SOURCES = daemon/config.c daemon/config.h
 check_PROGRAMS += tests/test-config tests/test-config-asan
 UNIT_TESTS += tests/test-config tests/test-config-asan
 tests_test_config_SOURCES = tests/test-config.c daemon/config.c \
-	daemon/config.h
+	daemon/config.h migrate/qemu-accel.c migrate/qemu-accel.h
 tests_test_config_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_test_config_LDADD = $(CMOCKA_LIBS) $(OVS_LIBS)
 tests_test_config_asan_SOURCES = $(tests_test_config_SOURCES)
@@ -75,7 +75,7 @@ daemon_ovnmigd_LDADD = daemon/libovnmigd.a daemon/libplumbing.a \
 	$(NL_LIBS) $(PCAP_LIBS) $(EVENT_LIBS) $(OVS_LIBS) -lpthread
 dist_man_MANS += docs/ovnmigd.8
 # A VM run by ovnmigd in the lab: lease, ARP, OVN port, restart, delete.
-LAB_TESTS += tests/lab/ovnmigd-vm.sh
+LAB_TESTS += tests/lab/ovnmigd-vm.sh tests/lab/accel-boot.sh
 # "vm show": the port's OpenFlow flows on br-int (daemon/flows.h).
 daemon_ovnmigd_SOURCES += daemon/flows.c daemon/flows.h
 check_PROGRAMS += tests/test-flows tests/test-flows-asan

@@ -257,9 +257,11 @@ render_vms(const struct metrics_input *in, struct ds *out)
                      { "tcg", !strcmp(in->accel, "tcg") });
     }
     const char *name = PREFIX"vm_accelerator";
-    put_family(out, name, "gauge",
-               "1 for each VM with a QEMU on this node, labelled with the "
-               "accelerator it runs with.");
+    if (in->n_vms) {
+        put_family(out, name, "gauge",
+                   "1 for each VM with a QEMU on this node, labelled with "
+                   "the accelerator it runs with.");
+    }
     uint64_t boot_failed = 0;
     for (size_t i = 0; i < in->n_vms; i++) {
         ds_put_cstr(out, name);

@@ -63,7 +63,9 @@ void metrics_input_destroy(struct metrics_input *in);
 /* Appends 'in' to 'out' in Prometheus text format: a HELP and a TYPE line
  * for every metric family, then its samples.  Every family is present,
  * with zero values if nothing happened, except the cluster's migrations by
- * phase and the slots, which need the engine's first snapshot. */
+ * phase and the slots, which need the engine's first snapshot, the node's
+ * accelerator when 'accel' is NULL, and the VMs' accelerators when there is
+ * no VM. */
 void metrics_render(const struct metrics_input *in, struct ds *out);
 
 /* Fills 'in' (all but 'server', which the server fills) at each request. */

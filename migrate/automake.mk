@@ -51,6 +51,19 @@ tests_test_qemu_vm_asan_LDADD = $(tests_test_qemu_vm_LDADD)
 tests_vm_ctl_SOURCES = tests/vm-ctl.c
 tests_vm_ctl_LDADD = migrate/libmigrate.a $(EVENT_LIBS) $(OVS_LIBS)
 
+# The accelerator's probe and decision: the probe's guest is booted for
+# real under TCG (no privileges, no KVM needed).
+check_PROGRAMS += tests/test-qemu-accel tests/test-qemu-accel-asan
+UNIT_TESTS += tests/test-qemu-accel tests/test-qemu-accel-asan
+tests_test_qemu_accel_SOURCES = tests/test-qemu-accel.c migrate/qemu-accel.c \
+	migrate/qemu-accel.h
+tests_test_qemu_accel_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_qemu_accel_LDADD = $(CMOCKA_LIBS) $(OVS_LIBS)
+tests_test_qemu_accel_asan_SOURCES = $(tests_test_qemu_accel_SOURCES)
+tests_test_qemu_accel_asan_CFLAGS = $(tests_test_qemu_accel_CFLAGS) $(SAN_CFLAGS)
+tests_test_qemu_accel_asan_LDFLAGS = $(SAN_CFLAGS)
+tests_test_qemu_accel_asan_LDADD = $(tests_test_qemu_accel_LDADD)
+
 check_PROGRAMS += tests/test-monitor tests/test-monitor-asan
 UNIT_TESTS += tests/test-monitor tests/test-monitor-asan
 tests_test_monitor_SOURCES = tests/test-monitor.c migrate/monitor.c \

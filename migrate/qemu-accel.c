@@ -409,18 +409,22 @@ qvm_accel_decide(enum qvm_accel_mode mode, const struct qvm_probe *kvm,
         return 0;
     }
 
-    const char *detail = kvm ? kvm->detail : "not probed";
-    const char *why = (!kvm ? "KVM was not probed"
-                       : kvm->status == QVM_PROBE_ABSENT ? "no KVM here"
-                       : kvm->status == QVM_PROBE_NO_ACCESS
-                       ? "KVM is here but closed to this process"
-                       : "KVM is here but cannot run a guest");
+    char *why = (!kvm ? xstrdup("KVM was not probed")
+                 : xasprintf("%s (%s)",
+                             kvm->status == QVM_PROBE_ABSENT ? "no KVM here"
+                             : kvm->status == QVM_PROBE_NO_ACCESS
+                             ? "KVM is here but closed to this process"
+                             : "KVM is here but cannot run a guest",
+                             kvm->detail));
+    int error = 0;
     if (mode == QVM_ACCEL_MODE_KVM) {
-        *note = xasprintf("accel = kvm, but %s (%s)", why, detail);
-        return -ENODEV;
+        *note = xasprintf("accel = kvm, but %s", why);
+        error = -ENODEV;
+    } else {
+        *note = xasprintf("%s: guests run under TCG, software emulation "
+                          "(set accel = tcg to say so and skip the probe)",
+                          why);
     }
-    *note = xasprintf("%s (%s): guests run under TCG, software emulation "
-                      "(set accel = tcg to say so and skip the probe)",
-                      why, detail);
-    return 0;
+    free(why);
+    return error;
 }

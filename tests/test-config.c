@@ -35,6 +35,8 @@ static const char full[] =
     "metrics-address = 127.0.0.1:9476\n"
     "migration-interface = eth1\n"
     "arp-kernel-fast-path = no\n"
+    "accel = tcg\n"
+    "boot-deadline = 0\n"
     "\n";
 
 static void
@@ -62,6 +64,8 @@ test_full(void **state)
     assert_string_equal(c.control_socket, "/run/ovnmig-test/ovnmigd.ctl");
     assert_string_equal(c.migration_interface, "eth1");
     assert_false(c.arp_kernel_fast_path);
+    assert_int_equal(c.accel, QVM_ACCEL_MODE_TCG);
+    assert_int_equal(c.boot_deadline, 0);
     ovnmigd_config_destroy(&c);
     ds_destroy(&errors);
 }
@@ -86,6 +90,8 @@ test_defaults(void **state)
     assert_string_equal(c.netns_prefix, "ovnmig-");
     assert_null(c.metrics_address);
     assert_true(c.arp_kernel_fast_path);
+    assert_int_equal(c.accel, QVM_ACCEL_AUTO);
+    assert_int_equal(c.boot_deadline, 300);
     ovnmigd_config_destroy(&c);
     ds_destroy(&errors);
 }
@@ -106,7 +112,9 @@ test_errors(void **state)
         "lease-time =\n"                        /* 10: empty */
         "metrics-address = localhost\n"         /* 11: no port */
         "subnet-gateway = 0.0.0.0\n"           /* 12 */
-        "arp-kernel-fast-path = maybe\n";       /* 13 */
+        "arp-kernel-fast-path = maybe\n"        /* 13 */
+        "accel = hvf\n"                         /* 14 */
+        "boot-deadline = 86401\n";              /* 15 */
     struct ovnmigd_config c;
     struct ds errors = DS_EMPTY_INITIALIZER;
 
@@ -126,6 +134,9 @@ test_errors(void **state)
         "ovnmigd.conf:11: metrics-address:",
         "ovnmigd.conf:12: subnet-gateway:",
         "ovnmigd.conf:13: arp-kernel-fast-path: \"maybe\" is not yes or no",
+        "ovnmigd.conf:14: accel: \"hvf\" is not auto, kvm or tcg",
+        "ovnmigd.conf:15: boot-deadline: \"86401\" is not a number of "
+        "seconds from 0 (no deadline) to 86400",
         "required key \"cluster-db\" is missing",
         "required key \"ovn-sb\" is missing",
         "required key \"logical-switch\" is missing",

@@ -372,8 +372,18 @@ test_render_parses(void **state OVS_UNUSED)
 {
     struct metrics_input in;
     input_init(&in);
+    in.accel = "tcg";
+    in.n_vms = 2;
+    in.vms = xcalloc(2, sizeof *in.vms);
+    ovs_strlcpy(in.vms[0].port, "vm1.default", sizeof in.vms[0].port);
+    in.vms[0].accel = "tcg";
+    ovs_strlcpy(in.vms[1].port, "vm\"2.ns", sizeof in.vms[1].port);
+    in.vms[1].accel = "tcg";
+    in.vms[1].boot_failed = true;
     struct ds text = DS_EMPTY_INITIALIZER;
     metrics_render(&in, &text);
+    metrics_input_destroy(&in);
+    assert_null(in.vms);
 
     struct exposition x;
     parse_exposition(&x, ds_cstr(&text));
@@ -394,6 +404,11 @@ test_render_parses(void **state OVS_UNUSED)
         { "ovnmigd_dhcp_bindings{}", 2 },
         { "ovnmigd_migration_claims_total{}", 11 },
         { "ovnmigd_vm_created_total{}", 3 },
+        { "ovnmigd_accelerator{accel=\"tcg\",}", 1 },
+        { "ovnmigd_accelerator{accel=\"kvm\",}", 0 },
+        { "ovnmigd_vm_accelerator{lsp=\"vm1.default\",accel=\"tcg\",}", 1 },
+        { "ovnmigd_vms_boot_failed{}", 1 },
+        { "ovnmigd_guest_boot_timeouts_total{}", 0 },
         { "ovnmigd_cluster_db_connected{}", 1 },
         { "ovnmigd_cluster_db_transactions_total{result=\"failed\",}", 6 },
         { "ovnmigd_ovn_connected{db=\"nb\",}", 0 },
@@ -452,6 +467,9 @@ test_render_empty(void **state OVS_UNUSED)
     parse_exposition(&x, ds_cstr(&text));
     assert_null(shash_find(&x.families, "ovnmigd_cluster_migrations"));
     assert_null(shash_find(&x.families, "ovnmigd_migration_slots_used"));
+    assert_null(shash_find(&x.families, "ovnmigd_accelerator"));
+    assert_null(shash_find(&x.families, "ovnmigd_vm_accelerator"));
+    assert_true(sample(&x, "ovnmigd_vms_boot_failed{}") == 0);
     assert_true(sample(&x, "ovnmigd_migration_downtime_seconds_bucket"
                        "{le=\"+Inf\",}") == 0);
     assert_true(sample(&x, "ovnmigd_migration_downtime_seconds_sum{}") == 0);

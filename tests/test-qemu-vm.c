@@ -53,6 +53,14 @@ test_command_line(void **state)
     assert_string_equal(argv.names[0], "qemu-system-x86_64");
     assert_null(argv.names[argv.n]);            /* Ready for exec. */
     assert_string_equal(arg_after(&argv, "-m"), "262152K");
+    /* Exactly one accelerator, the one decided: never a list for QEMU to
+     * take the first that initialises from. */
+    assert_string_equal(arg_after(&argv, "-accel"), "tcg");
+    size_t n_accel = 0;
+    for (size_t i = 0; i < argv.n; i++) {
+        n_accel += !strcmp(argv.names[i], "-accel");
+    }
+    assert_int_equal(n_accel, 1);
     assert_string_equal(arg_after(&argv, "-smp"), "1");
     assert_string_equal(arg_after(&argv, "-kernel"), "/k/vmlinuz");
     assert_string_equal(arg_after(&argv, "-initrd"), "/k/initramfs.gz");

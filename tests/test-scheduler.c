@@ -440,6 +440,41 @@ test_named_target(void **state OVS_UNUSED)
     cluster_destroy(&c);
 }
 
+/* A VM goes only to a node that runs its accelerator: QEMU cannot move a
+ * guest between KVM and TCG.  A side that does not say passes. */
+static void
+test_accelerator(void **state OVS_UNUSED)
+{
+    struct cluster c;
+    cluster_init(&c);
+    add_node(&c, "hv1", 64 * GIB, 0)->accel = "tcg";
+    add_node(&c, "hv2", 64 * GIB, 0)->accel = "kvm";     /* Most room... */
+    add_node(&c, "hv3", 32 * GIB, 0)->accel = "tcg";
+    struct mig_sched_migration *m = add_mig(&c, "m", "hv1",
+                                            MIG_PHASE_PENDING, 1);
+    m->accel = "tcg";
+    schedule(&c);
+    assert_string_equal(entry(&c, "m")->target, "hv3");  /* ...not hv2. */
+
+    m->target_node = "hv2";
+    schedule(&c);
+    assert_int_equal(entry(&c, "m")->verdict, MIG_SCHED_WAIT_TARGET);
+
+    c.nodes[2].accel = "kvm";           /* No tcg node left to go to. */
+    m->target_node = NULL;
+    schedule(&c);
+    assert_int_equal(entry(&c, "m")->verdict, MIG_SCHED_WAIT_TARGET);
+
+    c.nodes[1].accel = NULL;            /* hv2 does not say: it passes. */
+    schedule(&c);
+    assert_string_equal(entry(&c, "m")->target, "hv2");
+    m->accel = NULL;                    /* Nor does the VM: any node. */
+    c.nodes[1].accel = "kvm";
+    schedule(&c);
+    assert_string_equal(entry(&c, "m")->target, "hv2");
+    cluster_destroy(&c);
+}
+
 /* A limit changed between two decisions applies to the second; a lowered
  * one stops nothing that runs. */
 static void
@@ -709,6 +744,7 @@ main(void)
         cmocka_unit_test(test_target_spread),
         cmocka_unit_test(test_no_target),
         cmocka_unit_test(test_named_target),
+        cmocka_unit_test(test_accelerator),
         cmocka_unit_test(test_limit_change),
         cmocka_unit_test(test_vm_busy_and_source_down),
         cmocka_unit_test(test_bad_input),

@@ -17,9 +17,13 @@
  *   bare-migrate --dir DIR --kernel K --initrd I --append A --mac M
  *                --memory BYTES --tap NAME --runs N [--dirty COMMAND]
  *                [--downtime-limit MS] [--auto-converge] [--settle MS]
+ *                [--accel auto|kvm|tcg]
  *                --side NETNS,ADDR,NAME,TLS-DIR --side NETNS,ADDR,NAME,TLS-DIR
  *
- * Prints one line per migration:
+ * The accelerator is decided as ovnmigd decides it (migrate/qemu-accel.h),
+ * auto by default; the bench passes what the nodes' ovnmigd chose, so
+ * that both peers run the same.  Prints "bare accel=X (why)" first, then
+ * one line per migration:
  *   bare run=N from=A to=B target_start_ms=.. migrate_ms=.. total_ms=..
  *        qemu_total_ms=.. downtime_ms=.. pause_ms=.. t_migrate=.. t_done=..
  * where migrate_ms runs from "migrate" to QEMU's "completed", total_ms
@@ -52,6 +56,7 @@
 #include "migrate/driver.h"
 #include "migrate/monitor.h"
 #include "migrate/policy.h"
+#include "migrate/qemu-accel.h"
 #include "migrate/qemu-vm.h"
 #include "migrate/qmp.h"
 #include "openvswitch/json.h"
@@ -262,6 +267,7 @@ main(int argc, char *argv[])
     const char *dir = NULL, *dirty = NULL;
     struct qvm_spec spec = { .cpus = 1 };
     int runs = 10, n_sides = 0, settle_ms = 0;
+    enum qvm_accel_mode accel_mode = QVM_ACCEL_AUTO;
     struct mig_config config;
     mig_config_init(&config);   /* The cluster's defaults, as ovnmigd's. */
 
@@ -283,6 +289,7 @@ main(int argc, char *argv[])
         {"downtime-limit", required_argument, NULL, 'L'},
         {"auto-converge", no_argument, NULL, 'A'},
         {"settle", required_argument, NULL, 'S'},
+        {"accel", required_argument, NULL, 'X'},
         {NULL, 0, NULL, 0},
     };
     for (int c; (c = getopt_long(argc, argv, "", options, NULL)) != -1;) {
@@ -300,6 +307,11 @@ main(int argc, char *argv[])
         case 'L': config.downtime_limit_ms = atoi(optarg); break;
         case 'A': config.allow_auto_converge = true; break;
         case 'S': settle_ms = atoi(optarg); break;
+        case 'X':
+            if (qvm_accel_mode_from_name(optarg, &accel_mode)) {
+                die("--accel %s: want auto, kvm or tcg", optarg);
+            }
+            break;
         case 's':
             if (n_sides >= 2) {
                 die("two --side only");
@@ -313,6 +325,22 @@ main(int argc, char *argv[])
     if (!dir || n_sides != 2 || runs < 1) {
         die("want --dir, two --side and --runs >= 1 (see the source)");
     }
+
+    struct qvm_probe kvm_probe;
+    bool probed = accel_mode != QVM_ACCEL_MODE_TCG;
+    if (probed) {
+        qvm_accel_probe(NULL, QVM_ACCEL_KVM, NULL, NULL, QVM_PROBE_TIMEOUT_MS,
+                        &kvm_probe);
+    }
+    char *note;
+    if (qvm_accel_decide(accel_mode, probed ? &kvm_probe : NULL, &spec.accel,
+                         &note)) {
+        die("%s", note);
+    }
+    printf("bare accel=%s (%s)\n", qvm_accel_name(spec.accel),
+           note ? note : probed ? kvm_probe.detail : "accel = tcg");
+    fflush(stdout);
+    free(note);
 
     base = event_base_new();
     for (int i = 0; i < 2; i++) {

@@ -198,6 +198,16 @@ tcp_transfer() {
     say "ok: TCP $from -> $to: $bytes bytes in $((t1 - t0)) ms, sha256 matches"
 }
 
+# http_get_in NETNS IP:PORT METHOD PATH: the whole HTTP/1.0 reply (headers
+# too, without CRs) from a server in network namespace NETNS.
+http_get_in() {
+    # shellcheck disable=SC2016
+    nsenter --net="/run/netns/$1" timeout 10 bash -c '
+        exec 3<>"/dev/tcp/${1%:*}/${1##*:}" || exit 1
+        printf "%s %s HTTP/1.0\r\n\r\n" "$2" "$3" >&3
+        tr -d "\r" <&3' http_get "$2" "$3" "$4"
+}
+
 # ---------------------------------------------------------------- VMs
 
 # require_vm_lab: what a lab with QEMU guests and ovnmigd needs (skips

@@ -150,11 +150,7 @@ print(a["ports-kernel"], a["kernel-answered"], a["left-to-kernel"], a["tx-frames
 metrics_addr=$(sed -n 's/^metrics-address = //p' "$D/hv1/ovnmigd.conf")
 [ -n "$metrics_addr" ] || fail "no metrics-address in hv1's ovnmigd.conf"
 http_get() {    # http_get METHOD PATH: the whole reply from hv1's ovnmigd
-    # shellcheck disable=SC2016
-    nsenter --net="/run/netns/$P-hv1" timeout 10 bash -c '
-        exec 3<>"/dev/tcp/${1%:*}/${1##*:}" || exit 1
-        printf "%s %s HTTP/1.0\r\n\r\n" "$2" "$3" >&3
-        tr -d "\r" <&3' http_get "$metrics_addr" "$1" "$2"
+    http_get_in "$P-hv1" "$metrics_addr" "$1" "$2"
 }
 metric() {      # metric TEXT SAMPLE: the value of SAMPLE (name{labels})
     awk -v s="$2" '$1 == s { print $2 }' <<<"$1"
