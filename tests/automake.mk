@@ -6,7 +6,7 @@ LAB_TESTS += \
 	tests/lab/lab-down-clean.sh \
 	tests/lab/lab-errors.sh \
 	tests/lab/lab-two-labs.sh
-EXTRA_DIST += $(LAB_TESTS) tests/lab/lib.sh
+EXTRA_DIST += $(LAB_TESTS) tests/lab/lib.sh tests/kvm-ns.sh
 
 # A migration's outage figure needs a guest that answered before and after
 # the move: tests/bench/migrate-gaps.py (the demo's, bench-migrate's and the
