@@ -245,6 +245,10 @@ guest_type hv1 "ping -c 1 -W 1 169.254.1.1 >/dev/null; echo READY-\$((6*7))"
 wait_console hv1 "^READY-42" 30 || fail "the guest's shell does not answer"
 ACCEL=$(print_accel "$VM")
 say "$ACCEL"
+case $ACCEL in
+    "accelerator: kvm"|"accelerator: tcg") ;;   # The bare peer runs the same.
+    *) fail "ovnmigd does not say which accelerator $VM runs with ($ACCEL)" ;;
+esac
 ctl config set "downtimeLimitMs=$DOWNTIME_LIMIT_MS" allowAutoConverge=true >/dev/null \
     || fail "cannot set the downtime limit"
 say "liveMigrationConfig: $(ctl config get 2>/dev/null | tr '\n' ' ')"
@@ -350,6 +354,7 @@ for work in idle dirty; do
         --append "$append static_ip=$VM_IP/24" --mac 0a:58:0a:64:00:32 \
         --memory $((262152 * 1024)) --tap "${P}bt" --runs "$RUNS" "${dirty_arg[@]}" \
         --downtime-limit "$DOWNTIME_LIMIT_MS" --auto-converge --settle "$BARE_SETTLE_MS" \
+        --accel "${ACCEL#accelerator: }" \
         --side "$P-hv1,172.31.253.1,hv1,$D/pki/hv1" \
         --side "$P-hv2,172.31.253.2,hv2,$D/pki/hv2" >"$T/bare-$work.log" \
         || fail "bare migration ($work): $(tail -n 3 "$T/bare-$work.log")"

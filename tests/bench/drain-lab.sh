@@ -27,6 +27,7 @@ if [ "$(id -u)" != 0 ]; then
 fi
 . "$(dirname "$0")/../lab/lib.sh"
 . "$top_srcdir/tests/lab/drain-lib.sh"
+. "$top_srcdir/tests/lab/migrate-lib.sh"     # print_accel
 require_vm_lab
 
 N=${BENCH_DRAIN_VMS:-4}
@@ -48,6 +49,8 @@ for ((i = 1; i <= N; i++)); do
 done
 drain_wait_leases hv1 $((60 + 30 * N)) "${vms[@]}" \
     || fail "the guests did not boot"
+accel=$(print_accel b1)
+accel=${accel#accelerator: }
 
 t0=$(now_ms)
 "$ctl" -t 300 node drain hv1 --wait >"$LAB_TMP/drain.log" 2>&1 \
@@ -59,18 +62,18 @@ read -r limit < <("$ctl" --json config get | python3 -c 'import json,sys
 print(json.load(sys.stdin).get("parallelOutboundMigrationsPerNode", 2))' 2>/dev/null \
     || echo 2)
 
-python3 - "$LAB_TMP/migs" "$N" "$BW" "$limit" "$((t1 - t0))" "${DRAIN_SIM_OUT:-}" <<'EOF'
+python3 - "$LAB_TMP/migs" "$N" "$BW" "$limit" "$((t1 - t0))" "${DRAIN_SIM_OUT:-}" "$accel" <<'EOF'
 import sys
-path, n, bw_text, limit, cmd_ms, sim_out = sys.argv[1:7]
+path, n, bw_text, limit, cmd_ms, sim_out, accel = sys.argv[1:8]
 n, limit, cmd_ms = int(n), int(limit), int(cmd_ms)
 units = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30}
 bw = int(bw_text[:-2]) * units[bw_text[-2:]] if bw_text[-2:] in units else int(bw_text)
 rows = [l.split() for l in open(path)]
 MIB = 2**20
 t0 = min(int(r[4]) for r in rows)
-print("drain-lab: %d idle 128Mi guests (TCG) leave hv1 of a 3-node lab; "
+print("drain-lab: %d idle 128Mi guests (accelerator: %s) leave hv1 of a 3-node lab; "
       "limits: parallelMigrationsPerCluster 5, parallelOutboundMigrationsPerNode %d; "
-      "bandwidthPerMigration %s" % (n, limit, bw_text))
+      "bandwidthPerMigration %s" % (n, accel, limit, bw_text))
 print("  %-4s %-11s %-9s %7s %7s %8s %8s %9s %7s %9s" % (
     "vm", "move", "phase", "start", "end", "time", "qemu", "sent", "MiB/s",
     "downtime"))
