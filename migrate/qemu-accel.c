@@ -259,6 +259,20 @@ stage_phrase(enum qvm_probe_stage stage)
             : "real mode only, not protected mode");
 }
 
+void
+qvm_redirect_stdio(const char *err_path)
+{
+    int fd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (fd >= 0) {
+        dup2(fd, STDOUT_FILENO);
+        dup2(fd, STDERR_FILENO);
+    }
+    int null = open("/dev/null", O_RDONLY);
+    if (null >= 0) {
+        dup2(null, STDIN_FILENO);
+    }
+}
+
 /* Waits up to 'ms' for 'pid'.  Returns true with '*status' if it ended. */
 static bool
 wait_bounded(pid_t pid, long long int ms, int *status)
@@ -329,15 +343,7 @@ qvm_accel_probe(const char *qemu, enum qvm_accel accel, const char *kvm_dev,
         set_detail(p, "fork: %s", ovs_strerror(errno));
         goto out;
     } else if (!pid) {
-        int fd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        if (fd >= 0) {
-            dup2(fd, STDOUT_FILENO);
-            dup2(fd, STDERR_FILENO);
-        }
-        int null = open("/dev/null", O_RDONLY);
-        if (null >= 0) {
-            dup2(null, STDIN_FILENO);
-        }
+        qvm_redirect_stdio(err_path);
         execvp(bin, (char **) argv);
         fprintf(stderr, "%s: %s\n", bin, strerror(errno));
         _exit(127);

@@ -88,6 +88,10 @@ int qvm_accel_decide(enum qvm_accel_mode mode,
                      const struct qvm_probe *kvm_probe,
                      enum qvm_accel *accel, char **note);
 
+/* In a child about to exec QEMU: stdout and stderr to 'err_path' (created
+ * or truncated; left alone if it cannot be), stdin from /dev/null. */
+void qvm_redirect_stdio(const char *err_path);
+
 /* The guest image the probe boots: a 64 KiB BIOS for QEMU's "-bios".  The
  * caller frees the result.  Exposed for the tests. */
 uint8_t *qvm_probe_bios(size_t *size);

@@ -171,15 +171,7 @@ qvm_start(const struct qvm_spec *spec, int netns_fd, pid_t *pidp)
     } else if (!pid) {
         /* QEMU's own messages go to qemu.err; with -daemonize it exits
          * once the VM is up, so its status is QEMU's verdict. */
-        int fd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        if (fd >= 0) {
-            dup2(fd, STDOUT_FILENO);
-            dup2(fd, STDERR_FILENO);
-        }
-        int null = open("/dev/null", O_RDONLY);
-        if (null >= 0) {
-            dup2(null, STDIN_FILENO);
-        }
+        qvm_redirect_stdio(err_path);
         if (netns_fd >= 0 && setns(netns_fd, CLONE_NEWNET)) {
             fprintf(stderr, "setns: %s\n", strerror(errno));
             _exit(126);
