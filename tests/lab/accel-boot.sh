@@ -10,7 +10,9 @@
 #   - a VM whose kernel halts at once (a multiboot stub: cli; hlt) runs a
 #     QEMU but never shows a sign of life: by its deadline it is Failed,
 #     with the reason, counted (guest-boot-timeouts) and in the metrics
-#     (ovnmigd_vms_boot_failed), and its QEMU is left running;
+#     (ovnmigd_vms_boot_failed), and its QEMU is left running; pinged, it
+#     gives the demo's and bench's outage script nothing to report, and
+#     that script exits non-zero saying so;
 #   - a VM on a TCG node cannot migrate to a node whose row says KVM: the
 #     migration fails with AcceleratorMismatch, the VM stays where it was.
 #     No node here can run KVM, so hv2's daemon is stopped and its Node row
@@ -118,6 +120,17 @@ assert_match "halt: metric vm_accelerator" \
     "^ovnmigd_vm_accelerator\{lsp=\"halt.default\",accel=\"$accel\"\} 1$" "$m"
 row_status=$("$ctl" --json vm show halt | python3 -c 'import json,sys; s=json.load(sys.stdin)["vm"]["status"]; print(s.get("phase"), "|", s.get("reason"))')
 assert_match "halt: the VM row says Failed, and why" "^Failed \| .*no sign of life" "$row_status"
+# What the demo and bench-migrate do with such a guest's pings: no outage
+# figure, a non-zero exit that says why (tests/bench/migrate-gaps.py).
+check "pod p on hv1 (the pinger)" lab "$P" pod add p --node hv1 --ip 10.100.0.42/24
+t_ask=$(date +%s.%N)
+lab "$P" exec p -- ping -D -i 0.01 -c 150 -W 1 10.100.0.41 >"$T/halt-ping.log" 2>&1
+t_end=$(date +%s.%N)
+if gaps=$(python3 "$top_srcdir/tests/bench/migrate-gaps.py" --move "$t_ask" "$t_end" \
+        "$T/halt-ping.log" 2>&1); then
+    fail "an outage figure for a guest that never answered: $gaps"
+fi
+assert_match "halt: no outage figure" "guest never answered: 0 of 150 pings" "$gaps"
 check "vm delete halt" "$ctl" vm delete halt
 
 # ---------------------------------------------------------------- no move across accelerators
