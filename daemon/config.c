@@ -33,6 +33,9 @@ static const struct key keys[] = {
     { "cluster-db", K_REMOTE, F(cluster_db), 0, 0, true },
     { "ovn-nb", K_REMOTE, F(ovn_nb), 0, 0, true },
     { "ovn-sb", K_REMOTE, F(ovn_sb), 0, 0, true },
+    { "ssl-private-key", K_PATH, F(ssl_private_key), 0, 0, false },
+    { "ssl-certificate", K_PATH, F(ssl_certificate), 0, 0, false },
+    { "ssl-ca-cert", K_PATH, F(ssl_ca_cert), 0, 0, false },
     { "logical-switch", K_STRING, F(logical_switch), 0, 0, true },
     { "gateway-ip", K_IPV4, F(gateway_ip), 0, 0, false },
     { "gateway-mac", K_MAC, F(gateway_mac), 0, 0, false },
@@ -114,6 +117,36 @@ dns_name_ok(const char *s)
            && !strstr(s, "..") && *s != '.';
 }
 
+/* Whether each of the comma-separated 'remotes' is an OVSDB remote. */
+static bool
+remotes_ok(const char *remotes)
+{
+    for (const char *p = remotes; p; p = strchr(p, ',')) {
+        p += *p == ',';
+        p += strspn(p, " \t");
+        if (!strncmp(p, "unix:", 5) ? !p[5] || p[5] == ','
+            : strncmp(p, "tcp:", 4) && strncmp(p, "ssl:", 4)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Whether one of the comma-separated 'remotes' starts with 'method'. */
+static bool
+has_method(const char *remotes, const char *method)
+{
+    size_t len = strlen(method);
+    for (const char *p = remotes; p; p = strchr(p, ',')) {
+        p += *p == ',';
+        p += strspn(p, " \t");
+        if (!strncmp(p, method, len)) {
+            return true;
+        }
+    }
+    return false;
+}
+
 /* Stores 'value' for 'key'.  Returns NULL or what is wrong with it. */
 static const char *
 set_value(struct ovnmigd_config *c, const struct key *key, char *value)
@@ -136,8 +169,7 @@ set_value(struct ovnmigd_config *c, const struct key *key, char *value)
         }
         break;
     case K_REMOTE:
-        if (!strncmp(value, "unix:", 5) ? !value[5]
-            : strncmp(value, "tcp:", 4) && strncmp(value, "ssl:", 4)) {
+        if (!remotes_ok(value)) {
             return "not an OVSDB remote (unix:PATH, tcp:HOST:PORT, "
                    "ssl:HOST:PORT, comma-separated)";
         }
@@ -214,6 +246,54 @@ set_value(struct ovnmigd_config *c, const struct key *key, char *value)
     free(*str);
     *str = xstrdup(value);
     return NULL;
+}
+
+static const char *
+remote_value(const struct ovnmigd_config *c, const struct key *key)
+{
+    return *(char *const *) ((const char *) c + key->offset);
+}
+
+/* The ssl-* keys go together, and an ssl: remote needs them.  Returns the
+ * number of errors it appended to 'errors'. */
+static size_t
+check_ssl(const char *name, const struct ovnmigd_config *c, struct ds *errors)
+{
+    int n_set = !!c->ssl_private_key + !!c->ssl_certificate
+                + !!c->ssl_ca_cert;
+    if (n_set && n_set < 3) {
+        ds_put_format(errors, "%s: ssl-private-key, ssl-certificate and "
+                      "ssl-ca-cert go together: %s%s%s missing\n", name,
+                      c->ssl_private_key ? "" : " ssl-private-key",
+                      c->ssl_certificate ? "" : " ssl-certificate",
+                      c->ssl_ca_cert ? "" : " ssl-ca-cert");
+        return 1;
+    }
+    size_t n_errors = 0;
+    for (size_t i = 0; !n_set && i < ARRAY_SIZE(keys); i++) {
+        const char *remotes = (keys[i].kind == K_REMOTE
+                               ? remote_value(c, &keys[i]) : NULL);
+        if (remotes && has_method(remotes, "ssl:")) {
+            ds_put_format(errors, "%s: %s has an ssl: remote: it needs "
+                          "ssl-private-key, ssl-certificate and "
+                          "ssl-ca-cert\n", name, keys[i].name);
+            n_errors++;
+        }
+    }
+    return n_errors;
+}
+
+void
+ovnmigd_config_plain_tcp(const struct ovnmigd_config *c,
+                         struct svec *remotes)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+        const char *value = (keys[i].kind == K_REMOTE
+                             ? remote_value(c, &keys[i]) : NULL);
+        if (value && has_method(value, "tcp:")) {
+            svec_add_nocopy(remotes, xasprintf("%s=%s", keys[i].name, value));
+        }
+    }
 }
 
 int
@@ -302,6 +382,7 @@ ovnmigd_config_parse(const char *name, const char *text, size_t size,
     }
     sset_destroy(&seen);
 #undef ERROR
+    n_errors += check_ssl(name, c, errors);
 
     if (n_errors) {
         return -EINVAL;
@@ -329,6 +410,7 @@ ovnmigd_config_destroy(struct ovnmigd_config *c)
     }
     char **strings[] = {
         &c->node, &c->chassis, &c->cluster_db, &c->ovn_nb, &c->ovn_sb,
+        &c->ssl_private_key, &c->ssl_certificate, &c->ssl_ca_cert,
         &c->logical_switch, &c->domain, &c->run_dir, &c->netns_prefix,
         &c->control_socket, &c->metrics_address, &c->migration_interface,
         &c->tls_dir,

@@ -26,6 +26,10 @@ struct ovnmigd_config {
     char *cluster_db;           /* OVSDB remote(s) of the cluster DB. */
     char *ovn_nb;               /* OVSDB remote(s) of the OVN Northbound. */
     char *ovn_sb;               /* ...and Southbound. */
+    char *ssl_private_key;      /* This node's OVSDB identity for ssl:
+                                 * remotes (CN = node), and the CA its */
+    char *ssl_certificate;      /* servers must be signed by: all three, */
+    char *ssl_ca_cert;          /* or none (then no ssl: remote). */
     char *logical_switch;       /* The VM subnet's switch. */
 
     ovs_be32 gateway_ip;        /* 169.254.1.1 */
@@ -65,5 +69,10 @@ struct ovnmigd_config {
 int ovnmigd_config_parse(const char *name, const char *text, size_t size,
                          struct ovnmigd_config *config, struct ds *errors);
 void ovnmigd_config_destroy(struct ovnmigd_config *);
+
+/* Appends to 'remotes' each remote of 'config''s databases that is plain
+ * "tcp:", as "key=remote" (a network without TLS: worth a warning). */
+void ovnmigd_config_plain_tcp(const struct ovnmigd_config *config,
+                              struct svec *remotes);
 
 #endif /* daemon/config.h */

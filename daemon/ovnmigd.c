@@ -32,6 +32,7 @@
 #include "daemon/vm-manager.h"
 #include "dhcpd/dhcp-io.h"
 #include "fatal-signal.h"
+#include "lib/ovsdb-ssl.h"
 #include "migrate/qemu-accel.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/json.h"
@@ -160,6 +161,41 @@ read_config(const char *path, struct ovnmigd_config *cfg)
     ds_destroy(&errors);
     ds_destroy(&text);
     return error;
+}
+
+/* The TLS identity of every OVSDB connection this process makes: the
+ * cluster DB client's and ovn-hooks' (NB and SB) alike, since
+ * libopenvswitch keeps one per process.  Before any thread starts.
+ * Returns 0 or a negative errno, having said why on stderr. */
+static int
+configure_ssl(const struct ovnmigd_config *cfg)
+{
+    if (cfg->ssl_private_key) {
+        struct ds error = DS_EMPTY_INITIALIZER;
+        int err = dbssl_configure(cfg->ssl_private_key, cfg->ssl_certificate,
+                                  cfg->ssl_ca_cert, &error);
+        if (err) {
+            fprintf(stderr, "%s: %s\n", config_file, ds_cstr(&error));
+        }
+        ds_destroy(&error);
+        if (err) {
+            return err;
+        }
+    }
+
+    /* Plain TCP carries every VM's record, and the cluster's rights to
+     * change them, unauthenticated: fine on one host, not on a network. */
+    struct svec plain = SVEC_EMPTY_INITIALIZER;
+    ovnmigd_config_plain_tcp(cfg, &plain);
+    if (plain.n) {
+        char *list = svec_join(&plain, ", ", "");
+        VLOG_WARN("%s: plain tcp: without TLS: anyone who can reach these "
+                  "databases can read and change them (use ssl: and "
+                  "ssl-private-key, ssl-certificate, ssl-ca-cert)", list);
+        free(list);
+    }
+    svec_destroy(&plain);
+    return 0;
 }
 
 /* The address migration streams to this node arrive on: the first IPv4
@@ -571,7 +607,7 @@ main(int argc, char *argv[])
     vlog_set_levels(NULL, VLF_FILE, VLL_INFO);
     parse_options(argc, argv, &check_only);
 
-    if (read_config(config_file, &d.cfg)) {
+    if (read_config(config_file, &d.cfg) || configure_ssl(&d.cfg)) {
         ovnmigd_config_destroy(&d.cfg);
         return EXIT_FAILURE;
     }

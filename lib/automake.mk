@@ -7,6 +7,8 @@ lib_libovnmig_a_SOURCES = \
 	lib/packet.h \
 	lib/kubevirt-yaml.c \
 	lib/kubevirt-yaml.h \
+	lib/ovsdb-ssl.c \
+	lib/ovsdb-ssl.h \
 	lib/pktio.c \
 	lib/pktio.h \
 	lib/quantity.c \

@@ -22,6 +22,9 @@ static const char full[] =
     "cluster-db = tcp:10.0.0.1:6645,tcp:10.0.0.2:6645\n"
     "ovn-nb = unix:/run/ovn/ovnnb_db.sock\n"
     "ovn-sb = ssl:10.0.0.1:6642\n"
+    "ssl-private-key = /etc/ovnmig/pki/hv1/client-key.pem\n"
+    "ssl-certificate = /etc/ovnmig/pki/hv1/client-cert.pem\n"
+    "ssl-ca-cert = /etc/ovnmig/pki/hv1/ca-cert.pem\n"
     "logical-switch = vmnet   # the VM subnet\n"
     "gateway-ip = 169.254.1.1\n"
     "gateway-mac = 0A:58:A9:FE:01:01\n"
@@ -52,6 +55,17 @@ test_full(void **state)
     assert_string_equal(c.chassis, "hv1-chassis");
     assert_string_equal(c.cluster_db, "tcp:10.0.0.1:6645,tcp:10.0.0.2:6645");
     assert_string_equal(c.logical_switch, "vmnet");
+    assert_string_equal(c.ssl_private_key,
+                        "/etc/ovnmig/pki/hv1/client-key.pem");
+    assert_string_equal(c.ssl_certificate,
+                        "/etc/ovnmig/pki/hv1/client-cert.pem");
+    assert_string_equal(c.ssl_ca_cert, "/etc/ovnmig/pki/hv1/ca-cert.pem");
+    struct svec plain = SVEC_EMPTY_INITIALIZER;
+    ovnmigd_config_plain_tcp(&c, &plain);
+    assert_int_equal(plain.n, 1);
+    assert_string_equal(plain.names[0],
+                        "cluster-db=tcp:10.0.0.1:6645,tcp:10.0.0.2:6645");
+    svec_destroy(&plain);
     assert_int_equal(ntohl(c.subnet_gateway), 0x0a640001);
     assert_true(eth_addr_equals(c.gateway_mac,
                                 (struct eth_addr) ETH_ADDR_C(0a, 58, a9,
@@ -92,8 +106,54 @@ test_defaults(void **state)
     assert_true(c.arp_kernel_fast_path);
     assert_int_equal(c.accel, QVM_ACCEL_AUTO);
     assert_int_equal(c.boot_deadline, 300);
+    assert_null(c.ssl_private_key);
+    struct svec plain = SVEC_EMPTY_INITIALIZER;
+    ovnmigd_config_plain_tcp(&c, &plain);
+    assert_int_equal(plain.n, 0);
+    svec_destroy(&plain);
     ovnmigd_config_destroy(&c);
     ds_destroy(&errors);
+}
+
+/* The three ssl-* keys go together; an ssl: remote needs them; every
+ * remote of a list is checked. */
+static void
+test_ssl(void **state)
+{
+    static const struct {
+        const char *text, *error;
+    } cases[] = {
+        { "cluster-db = ssl:10.0.0.1:6645\n",
+          "f: cluster-db has an ssl: remote: it needs ssl-private-key" },
+        { "cluster-db = unix:/c.sock, ssl:10.0.0.1:6645\n",
+          "f: cluster-db has an ssl: remote" },
+        { "cluster-db = unix:/c.sock\nssl-certificate = /c.pem\n",
+          "go together:  ssl-private-key ssl-ca-cert missing" },
+        { "cluster-db = ssl:10.0.0.1:6645,http://x\n",
+          "cluster-db: \"ssl:10.0.0.1:6645,http://x\" is not an OVSDB" },
+        { "cluster-db = unix:,tcp:10.0.0.1:6645\n",
+          "is not an OVSDB remote" },
+        { "cluster-db = unix:/c.sock\nssl-ca-cert = relative.pem\n",
+          "f:6: ssl-ca-cert: \"relative.pem\" is not an absolute path" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        struct ds text = DS_EMPTY_INITIALIZER;
+        struct ds errors = DS_EMPTY_INITIALIZER;
+        struct ovnmigd_config c;
+
+        ds_put_format(&text, "node=hv1\novn-nb=unix:/nb.sock\n"
+                      "ovn-sb=unix:/sb.sock\nlogical-switch=vmnet\n%s",
+                      cases[i].text);
+        assert_int_equal(ovnmigd_config_parse("f", text.string, text.length,
+                                              &c, &errors), -EINVAL);
+        if (!strstr(ds_cstr(&errors), cases[i].error)) {
+            fail_msg("case %zu: missing \"%s\" in:\n%s", i, cases[i].error,
+                     ds_cstr(&errors));
+        }
+        ovnmigd_config_destroy(&c);
+        ds_destroy(&errors);
+        ds_destroy(&text);
+    }
 }
 
 static void
@@ -185,6 +245,7 @@ main(void)
         cmocka_unit_test(test_full),
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_ssl),
         cmocka_unit_test(test_hostile),
     };
     return cmocka_run_group_tests_name("ovnmigd-config", tests, NULL, NULL);
