@@ -43,8 +43,7 @@ VLOG_DEFINE_THIS_MODULE(ovnmigctl);
 #define DEFAULT_DB "unix:/run/ovnmig/db.sock"
 #define DEFAULT_SOCKET "/run/ovnmig/ovnmigd.ctl"
 
-static const char *db_remote;
-static const char *ctl_socket;
+static struct ctl_conn conn;
 bool json_output;
 static int timeout_s = 10;
 
@@ -116,9 +115,18 @@ Cluster configuration (liveMigrationConfig):\n\
   config unset KEY...       back to the default\n\
 \n\
 Options:\n\
-  --db REMOTE       cluster database (default: $OVNMIG_DB or %s)\n\
+  --db REMOTE       cluster database: unix:PATH, tcp:IP:PORT or ssl:IP:PORT,\n\
+                    comma-separated for a Raft cluster (default:\n\
+                    $OVNMIG_DB, cluster-db in $OVNMIGCTL_CONF, or %s)\n\
   --socket PATH     a node's ovnmigd control socket, for vm show\n\
-                    (default: $OVNMIG_CTL or %s)\n\
+                    (default: $OVNMIG_CTL, control-socket, or %s)\n\
+  -p, --private-key FILE   for ssl: remotes, this identity's key\n\
+  -c, --certificate FILE   ...its certificate (the CN is who you are)\n\
+  -C, --ca-cert FILE       ...and the CA the servers must be signed by\n\
+                    (default: $OVNMIG_SSL_PRIVATE_KEY, $OVNMIG_SSL_CERTIFICATE,\n\
+                    $OVNMIG_SSL_CA_CERT; ssl-private-key, ssl-certificate,\n\
+                    ssl-ca-cert in $OVNMIGCTL_CONF, default\n\
+                    /etc/ovnmig/ovnmigctl.conf)\n\
   --json            JSON output, for every read command\n\
   -t, --timeout S   give up after S seconds (default 10)\n\
   -h, --help        this help\n\
@@ -134,7 +142,8 @@ Exit status: 0 success, 1 failure, 2 usage error.\n",
 void
 db_connect(void)
 {
-    idl = ovsdb_idl_create(db_remote, &omrec_idl_class, true, true);
+    conn_setup_ssl(&conn);
+    idl = ovsdb_idl_create(conn.db, &omrec_idl_class, true, true);
     long long int deadline = time_msec() + timeout_s * 1000LL;
     for (;;) {
         ovsdb_idl_run(idl);
@@ -143,8 +152,15 @@ db_connect(void)
         }
         if (time_msec() >= deadline) {
             int error = ovsdb_idl_get_last_error(idl);
-            fail("%s: cannot reach the cluster database%s%s", db_remote,
-                 error ? ": " : "", error ? ovs_retval_to_string(error) : "");
+            /* A TLS peer that refuses the other's certificate just drops
+             * the connection: stream_ssl's warning above says why. */
+            bool tls = (strstr(conn.db, "ssl:")
+                        && (error == EPROTO || error == EPIPE
+                            || error == EIO || error == ECONNRESET));
+            fail("%s: cannot reach the cluster database%s%s%s", conn.db,
+                 error ? ": " : "", error ? ovs_retval_to_string(error) : "",
+                 tls ? " (TLS refused: is each side's certificate signed by "
+                       "the CA the other trusts?)" : "");
         }
         ovsdb_idl_wait(idl);
         poll_timer_wait_until(deadline);
@@ -489,16 +505,16 @@ ask_node(const char *command, int argc, char *argv[], char **whyp)
     char *result = NULL, *err = NULL;
 
     *whyp = NULL;
-    int error = unixctl_client_create(ctl_socket, &client);
+    int error = unixctl_client_create(conn.socket, &client);
     if (error) {
-        *whyp = xasprintf("%s: %s", ctl_socket, ovs_strerror(error));
+        *whyp = xasprintf("%s: %s", conn.socket, ovs_strerror(error));
         return NULL;
     }
     error = unixctl_client_transact(client, command, argc, argv, &result,
                                     &err);
     jsonrpc_close(client);
     if (error) {
-        *whyp = xasprintf("%s: %s", ctl_socket, ovs_strerror(error));
+        *whyp = xasprintf("%s: %s", conn.socket, ovs_strerror(error));
     } else if (err) {
         *whyp = err;
         err = NULL;
@@ -551,11 +567,11 @@ cmd_vm_show(int argc, char *argv[])
     /* The node's own view, when its socket is there to ask. */
     char *node_view = NULL, *why = NULL;
     struct stat st;
-    if (!stat(ctl_socket, &st)) {
+    if (!stat(conn.socket, &st)) {
         char *args[] = { vm->name, vm->namespace_, "--json" };
         node_view = ask_node("vm/show", json_output ? 3 : 2, args, &why);
     } else {
-        why = xasprintf("%s: %s", ctl_socket, ovs_strerror(errno));
+        why = xasprintf("%s: %s", conn.socket, ovs_strerror(errno));
     }
 
     struct ds policy_why = DS_EMPTY_INITIALIZER;
@@ -805,6 +821,16 @@ cmd_config(int argc, char *argv[])
 
 /* ------------------------------------------------------------ main */
 
+static void
+set_conn(char **setting, const char *value)
+{
+    if (!*value) {
+        usage_error("an empty value for a connection option");
+    }
+    free(*setting);
+    *setting = xstrdup(value);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -812,6 +838,9 @@ main(int argc, char *argv[])
     static const struct option long_options[] = {
         {"db", required_argument, NULL, OPT_DB},
         {"socket", required_argument, NULL, OPT_SOCKET},
+        {"private-key", required_argument, NULL, 'p'},
+        {"certificate", required_argument, NULL, 'c'},
+        {"ca-cert", required_argument, NULL, 'C'},
         {"json", no_argument, NULL, OPT_JSON},
         {"timeout", required_argument, NULL, 't'},
         {"help", no_argument, NULL, 'h'},
@@ -825,17 +854,18 @@ main(int argc, char *argv[])
     /* ovnmigctl says itself what failed. */
     vlog_set_levels_from_string_assert("reconnect:emer");
     vlog_set_levels_from_string_assert("unixctl:emer");
-    db_remote = getenv("OVNMIG_DB") ? getenv("OVNMIG_DB") : DEFAULT_DB;
-    ctl_socket = getenv("OVNMIG_CTL") ? getenv("OVNMIG_CTL")
-                                      : DEFAULT_SOCKET;
 
     /* Global options before the command; the subcommands parse their own
      * ("-f", "-n"), so getopt stops at the first non-option ('+'). */
     int c;
-    while ((c = getopt_long(argc, argv, "+t:hV", long_options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+t:hVp:c:C:", long_options,
+                            NULL)) != -1) {
         switch (c) {
-        case OPT_DB: db_remote = optarg; break;
-        case OPT_SOCKET: ctl_socket = optarg; break;
+        case OPT_DB: set_conn(&conn.db, optarg); break;
+        case OPT_SOCKET: set_conn(&conn.socket, optarg); break;
+        case 'p': set_conn(&conn.private_key, optarg); break;
+        case 'c': set_conn(&conn.certificate, optarg); break;
+        case 'C': set_conn(&conn.ca_cert, optarg); break;
         case OPT_JSON: json_output = true; break;
         case 't':
             timeout_s = atoi(optarg);
@@ -853,19 +883,34 @@ main(int argc, char *argv[])
             exit(EXIT_USAGE);
         }
     }
-    /* Global options after the command: take --json, --db, --socket. */
+    /* Global options after the command: take --json and the --KEY=VALUE
+     * forms of the connection's. */
+    static const struct {
+        const char *prefix;
+        char **setting;
+    } after[] = {
+        { "--db=", &conn.db },
+        { "--socket=", &conn.socket },
+        { "--private-key=", &conn.private_key },
+        { "--certificate=", &conn.certificate },
+        { "--ca-cert=", &conn.ca_cert },
+    };
     int n = 0;
     for (int i = optind; i < argc; i++) {
-        if (!strcmp(argv[i], "--json")) {
-            json_output = true;
-        } else if (!strncmp(argv[i], "--db=", 5)) {
-            db_remote = argv[i] + 5;
-        } else if (!strncmp(argv[i], "--socket=", 9)) {
-            ctl_socket = argv[i] + 9;
-        } else {
+        bool taken = !strcmp(argv[i], "--json");
+        json_output |= taken;
+        for (size_t j = 0; !taken && j < ARRAY_SIZE(after); j++) {
+            size_t len = strlen(after[j].prefix);
+            if (!strncmp(argv[i], after[j].prefix, len)) {
+                set_conn(after[j].setting, argv[i] + len);
+                taken = true;
+            }
+        }
+        if (!taken) {
             argv[optind + n++] = argv[i];
         }
     }
+    conn_resolve(&conn, DEFAULT_DB, DEFAULT_SOCKET);
     argc = optind + n;
     if (optind >= argc) {
         usage_error("no command given");

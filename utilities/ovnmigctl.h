@@ -28,6 +28,21 @@ OVS_NO_RETURN void usage_error(const char *format, ...)
     OVS_PRINTF_FORMAT(1, 2);
 OVS_NO_RETURN void fail(const char *format, ...) OVS_PRINTF_FORMAT(1, 2);
 
+/* utilities/ovnmigctl-conn.c: where to connect, and as whom. */
+struct ctl_conn {
+    char *db;                   /* The cluster database's remote(s). */
+    char *socket;               /* A node's control socket. */
+    char *private_key, *certificate, *ca_cert;  /* For ssl: (or NULL). */
+};
+/* Fills each setting of 'conn' still NULL from the environment, then from
+ * the connection file ($OVNMIGCTL_CONF, else /etc/ovnmig/ovnmigctl.conf
+ * if it exists), then the defaults.  Fails on a bad file. */
+void conn_resolve(struct ctl_conn *, const char *default_db,
+                  const char *default_socket);
+/* Loads the TLS identity of 'conn', if any; fails if it is incomplete or
+ * unreadable, or if an ssl: remote has none. */
+void conn_setup_ssl(const struct ctl_conn *);
+
 /* Connects to the cluster database and waits for a first replica, or
  * fails after --timeout. */
 void db_connect(void);
