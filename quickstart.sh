@@ -34,6 +34,9 @@ PACKAGES=(
     tcpdump iproute2 ethtool iputils-ping arping socat procps
     # certificates for migration TLS (utilities/ovnmig-pki)
     openssl
+    # kubectl, which proves the Kubernetes API stand-in speaks the real
+    # protocol (tests/kube/test-kube-standin.sh)
+    kubernetes-client
 )
 
 step() { printf '\n== %s\n' "$*"; }
@@ -55,6 +58,11 @@ need_root() {
 install_packages() {
     local missing=()
     for p in "${PACKAGES[@]}"; do
+        # Any kubectl will do, and another package (Google Cloud's
+        # kubectl) may own /usr/bin/kubectl, which Debian's would clash with.
+        if [ "$p" = kubernetes-client ] && command -v kubectl >/dev/null; then
+            continue
+        fi
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' \
             || missing+=("$p")
     done

@@ -15,6 +15,13 @@ EXTRA_DIST += $(LAB_TESTS) tests/lab/lib.sh tests/kvm-ns.sh
 UNIT_TESTS += tests/test-migrate-gaps.sh
 EXTRA_DIST += tests/test-migrate-gaps.sh tests/bench/pinglog.py
 
+# The Kubernetes API stand-in (no real kube-apiserver runs on these
+# machines): its pure parts, then the real kubectl against it (skips
+# without kubectl).
+UNIT_TESTS += tests/kube/test-kubeapi.py tests/kube/test-kube-standin.sh
+EXTRA_DIST += tests/kube/test-kubeapi.py tests/kube/test-kube-standin.sh \
+	tests/kube/kube-standin tests/kube/kubeapi.py tests/kube/standin-lib.sh
+
 # Inside distcheck the lab tests report themselves skipped.
 AM_DISTCHECK_CONFIGURE_FLAGS = --disable-lab-tests
 
