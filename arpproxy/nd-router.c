@@ -85,21 +85,6 @@ ndp_config_init(struct ndp_config *cfg)
 }
 
 static bool
-addr_is_link_local(const struct in6_addr *a)
-{
-    return a->s6_addr[0] == 0xfe && (a->s6_addr[1] & 0xc0) == 0x80;
-}
-
-/* A unicast address ovnmig can use for a gateway, a DNS server or a
- * guest: not '::', not multicast, not loopback. */
-static bool
-addr_is_usable(const struct in6_addr *a)
-{
-    return (ipv6_addr_is_set(a) && !ipv6_addr_is_multicast(a)
-            && !IN6_IS_ADDR_LOOPBACK(a));
-}
-
-static bool
 addr_in(const struct in6_addr *a, const struct in6_addr *list, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
@@ -125,12 +110,12 @@ check_config(const struct ndp_config *cfg)
     if (!cfg->n_gateways || cfg->n_gateways > NDP_MAX_GATEWAYS) {
         return "the router needs 1 to 4 gateway addresses";
     }
-    if (!addr_is_link_local(&cfg->gateways[0])) {
+    if (!pkt_ipv6_is_link_local(&cfg->gateways[0])) {
         /* RFC 4861 §6.1.2: hosts drop RAs from other sources. */
         return "the router's first address must be link-local";
     }
     for (size_t i = 0; i < cfg->n_gateways; i++) {
-        if (!addr_is_usable(&cfg->gateways[i])) {
+        if (!pkt_ipv6_is_unicast(&cfg->gateways[i])) {
             return "a gateway address must be a unicast address";
         }
     }
@@ -155,18 +140,11 @@ check_config(const struct ndp_config *cfg)
     if (cfg->mtu && cfg->mtu < 1280) {
         return "the MTU must be at least 1280 (RFC 8200 §5)";
     }
-    if (cfg->n_dns > NDP_MAX_DNS || cfg->n_search > NDP_MAX_SEARCH) {
-        return "too many DNS servers or search domains";
-    }
-    for (size_t i = 0; i < cfg->n_dns; i++) {
-        if (!addr_is_usable(&cfg->dns[i])) {
-            return "a DNS server must be a unicast address";
-        }
-    }
-    for (size_t i = 0; i < cfg->n_search; i++) {
-        if (!dns_name_is_valid(cfg->search[i])) {
-            return "a search domain is not a valid DNS name";
-        }
+    const char *error = dns_check_ipv6(cfg->dns, cfg->n_dns, NDP_MAX_DNS,
+                                       cfg->search, cfg->n_search,
+                                       NDP_MAX_SEARCH);
+    if (error) {
+        return error;
     }
     return NULL;
 }
@@ -327,7 +305,7 @@ ndp_port_check(const struct ndp_router *r, const struct ndp_port *port)
         return -EINVAL;
     }
     for (size_t i = 0; i < port->n_vm_ips; i++) {
-        if (!addr_is_usable(&port->vm_ips[i])
+        if (!pkt_ipv6_is_unicast(&port->vm_ips[i])
             || is_gateway(r, &port->vm_ips[i])) {
             return -EINVAL;
         }
@@ -538,7 +516,8 @@ check_options(const struct ndp_port *port, const uint8_t *p, size_t size,
 static bool
 addr_is_guests(const struct ndp_port *port, const struct in6_addr *a)
 {
-    return addr_is_link_local(a) || addr_in(a, port->vm_ips, port->n_vm_ips);
+    return (pkt_ipv6_is_link_local(a)
+            || addr_in(a, port->vm_ips, port->n_vm_ips));
 }
 
 /* Appends the NA that answers an NS for 'target' from 'solicitor'. */

@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <string.h>
+#include "lib/packet.h"
 
 int
 dns_name_split(const char *name, size_t *lenp, size_t starts[DNS_MAX_LABELS])
@@ -72,4 +73,25 @@ dns_name_put(struct ofpbuf *b, const char *name)
     }
     ofpbuf_put_zeros(b, 1);
     return 0;
+}
+
+const char *
+dns_check_ipv6(const struct in6_addr *servers, size_t n_servers,
+               size_t max_servers, const char *const *search,
+               size_t n_search, size_t max_search)
+{
+    if (n_servers > max_servers || n_search > max_search) {
+        return "too many DNS servers or search domains";
+    }
+    for (size_t i = 0; i < n_servers; i++) {
+        if (!pkt_ipv6_is_unicast(&servers[i])) {
+            return "a DNS server must be a unicast address";
+        }
+    }
+    for (size_t i = 0; i < n_search; i++) {
+        if (!dns_name_is_valid(search[i])) {
+            return "a search domain is not a valid DNS name";
+        }
+    }
+    return NULL;
 }

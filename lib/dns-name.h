@@ -9,6 +9,7 @@
 #ifndef OVNMIG_DNS_NAME_H
 #define OVNMIG_DNS_NAME_H 1
 
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include "openvswitch/ofpbuf.h"
@@ -36,5 +37,13 @@ bool dns_name_is_valid(const char *name);
  * the root's zero byte) to 'b'.  Returns 0, or -EINVAL (the name is not
  * valid; 'b' is then unchanged). */
 int dns_name_put(struct ofpbuf *b, const char *name);
+
+/* Checks what IPv6 tells a guest about DNS, in RAs and DHCPv6 alike: at
+ * most 'max_servers' servers, each a unicast address, and at most
+ * 'max_search' valid search domains.  Returns NULL, or a static
+ * explanation. */
+const char *dns_check_ipv6(const struct in6_addr *servers, size_t n_servers,
+                           size_t max_servers, const char *const *search,
+                           size_t n_search, size_t max_search);
 
 #endif /* dns-name.h */

@@ -71,6 +71,22 @@ struct pkt_view {
 enum pkt_error pkt_parse(struct pkt_view *view, const void *data,
                          size_t size);
 
+/* True if 'a' is a link-local unicast address (fe80::/10). */
+static inline bool
+pkt_ipv6_is_link_local(const struct in6_addr *a)
+{
+    return a->s6_addr[0] == 0xfe && (a->s6_addr[1] & 0xc0) == 0x80;
+}
+
+/* True if 'a' is an address a host or a router may have: not '::', not
+ * multicast, not loopback. */
+static inline bool
+pkt_ipv6_is_unicast(const struct in6_addr *a)
+{
+    return (ipv6_addr_is_set(a) && !ipv6_addr_is_multicast(a)
+            && !IN6_IS_ADDR_LOOPBACK(a));
+}
+
 /* Builders.  Each appends one header to 'b' (which grows as needed). */
 void pkt_put_eth(struct ofpbuf *b, struct eth_addr dst, struct eth_addr src,
                  uint16_t eth_type);
