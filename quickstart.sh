@@ -30,6 +30,8 @@ PACKAGES=(
     qemu-system-x86 busybox-static linux-image-cloud-amd64 cpio
     # DHCP clients and peer servers
     isc-dhcp-client kea-dhcp4-server kea-admin dnsmasq-base
+    # IPv6 router clients: ndisc6 and rdisc6 (tests/lab/ipv6-router6.sh)
+    ndisc6
     # network tools used by the tests
     tcpdump iproute2 ethtool iputils-ping arping socat procps
     # certificates for migration TLS (utilities/ovnmig-pki)

@@ -8,6 +8,8 @@ arpproxy_libarpproxy_a_SOURCES = \
 	arpproxy/arp-proxy.h \
 	arpproxy/nd-router.c \
 	arpproxy/nd-router.h \
+	arpproxy/ndp-io.c \
+	arpproxy/ndp-io.h \
 	arpproxy/arp-proxy-io.c \
 	arpproxy/arp-proxy-io.h \
 	arpproxy/arp-fast-path.c \
@@ -47,6 +49,15 @@ arpproxy_ovnmig_arpproxy_SOURCES = arpproxy/ovnmig-arpproxy.c
 arpproxy_ovnmig_arpproxy_LDADD = arpproxy/libarpproxy.a lib/libovnmig.a \
 	$(BPF_LIBS) $(PCAP_LIBS) $(NL_LIBS) $(EVENT_LIBS) $(OVS_LIBS)
 dist_man_MANS += docs/ovnmig-arpproxy.8
+
+# The IPv6 siblings of ovnmig-arpproxy and ovnmig-dhcpd, in one tool: the
+# router (ndp-io) and the DHCPv6 server (dhcpd/dhcp6-io).
+sbin_PROGRAMS += arpproxy/ovnmig-router6
+arpproxy_ovnmig_router6_SOURCES = arpproxy/ovnmig-router6.c
+arpproxy_ovnmig_router6_LDADD = arpproxy/libarpproxy.a dhcpd/libdhcpd.a \
+	lib/libovnmig.a $(BPF_LIBS) $(PCAP_LIBS) $(NL_LIBS) $(EVENT_LIBS) \
+	$(OVS_LIBS)
+dist_man_MANS += docs/ovnmig-router6.8
 
 # Unit tests of the core, and their second build under ASan/UBSan.
 check_PROGRAMS += tests/test-arp-proxy tests/test-arp-proxy-asan
@@ -137,7 +148,8 @@ LAB_TESTS += \
 	tests/lab/arp-basic.sh \
 	tests/lab/arp-basic-userspace.sh \
 	tests/lab/arp-many-ports.sh \
-	tests/lab/arp-many-ports-userspace.sh
+	tests/lab/arp-many-ports-userspace.sh \
+	tests/lab/ipv6-router6.sh
 EXTRA_DIST += tests/lab/arp-lib.sh
 
 # make bench-arp: ovnmig's proxy (with its kernel fast path, and without)

@@ -93,18 +93,6 @@ Exit codes: 0 stopped by a signal, 1 could not serve, 2 bad arguments.\n",
     exit(EXIT_OK);
 }
 
-static void OVS_NO_RETURN OVS_PRINTF_FORMAT(1, 2)
-usage_error(const char *format, ...)
-{
-    va_list args;
-    va_start(args, format);
-    fprintf(stderr, "%s: ", program_name);
-    vfprintf(stderr, format, args);
-    fprintf(stderr, " (use --help for help)\n");
-    va_end(args);
-    exit(EXIT_USAGE);
-}
-
 /* Parses "MAC,IP[,IP]..." (separators: ',' or blanks) from 's' into
  * 'view', whose gateways are already set.  Returns NULL or an error
  * message the caller must free. */
@@ -242,13 +230,13 @@ parse_options(int argc, char *argv[], struct options *o)
         switch (c) {
         case 'i':
             if (interface) {
-                usage_error("--interface %s has no --vm", interface);
+                tool_usage_error("--interface %s has no --vm", interface);
             }
             interface = optarg;
             break;
         case OPT_VM:
             if (!interface) {
-                usage_error("--vm %s must follow an --interface", optarg);
+                tool_usage_error("--vm %s must follow an --interface", optarg);
             }
             ds_put_format(&specs, "%s,%s\n", interface, optarg);
             interface = NULL;
@@ -262,10 +250,10 @@ parse_options(int argc, char *argv[], struct options *o)
         case 'g': {
             ovs_be32 ip;
             if (!ip_parse(optarg, &ip)) {
-                usage_error("--gateway %s: not an IPv4 address", optarg);
+                tool_usage_error("--gateway %s: not an IPv4 address", optarg);
             }
             if (o->base.n_gateways >= ARPP_MAX_GATEWAYS) {
-                usage_error("more than %d gateways", ARPP_MAX_GATEWAYS);
+                tool_usage_error("more than %d gateways", ARPP_MAX_GATEWAYS);
             }
             o->base.gateways[o->base.n_gateways++] = ip;
             break;
@@ -274,7 +262,7 @@ parse_options(int argc, char *argv[], struct options *o)
             if (!eth_addr_from_string(optarg, &o->base.gateway_mac)
                 || eth_addr_is_multicast(o->base.gateway_mac)
                 || eth_addr_is_zero(o->base.gateway_mac)) {
-                usage_error("--mac %s: not a unicast MAC address", optarg);
+                tool_usage_error("--mac %s: not a unicast MAC address", optarg);
             }
             break;
         case OPT_JSON:
@@ -289,7 +277,7 @@ parse_options(int argc, char *argv[], struct options *o)
             unsigned long us = strtoul(optarg, &end, 10);
             if (errno || end == optarg || *end || optarg[0] == '-'
                 || us > PKTIO_BUSY_POLL_MAX_US) {
-                usage_error("--busy-poll-us %s: expected 0 to %d", optarg,
+                tool_usage_error("--busy-poll-us %s: expected 0 to %d", optarg,
                             PKTIO_BUSY_POLL_MAX_US);
             }
             o->busy_poll_us = us;
@@ -311,10 +299,10 @@ parse_options(int argc, char *argv[], struct options *o)
         }
     }
     if (optind < argc) {
-        usage_error("unexpected argument \"%s\"", argv[optind]);
+        tool_usage_error("unexpected argument \"%s\"", argv[optind]);
     }
     if (interface) {
-        usage_error("--interface %s has no --vm", interface);
+        tool_usage_error("--interface %s has no --vm", interface);
     }
 
     /* Ports are parsed once the gateways are all known. */
@@ -323,12 +311,12 @@ parse_options(int argc, char *argv[], struct options *o)
          spec = strtok_r(NULL, "\n", &save)) {
         char *error = add_port_spec(&o->ports, spec, &o->base);
         if (error) {
-            usage_error("%s", error);
+            tool_usage_error("%s", error);
         }
     }
     ds_destroy(&specs);
     if (!o->port_file && shash_is_empty(&o->ports)) {
-        usage_error("no port to serve: give --port, --interface/--vm or "
+        tool_usage_error("no port to serve: give --port, --interface/--vm or "
                     "--port-file");
     }
 }

@@ -11,6 +11,8 @@ DHCPD_CORE_SOURCES = \
 dhcpd_libdhcpd_a_SOURCES = $(DHCPD_CORE_SOURCES) \
 	dhcpd/dhcp6-server.c \
 	dhcpd/dhcp6-server.h \
+	dhcpd/dhcp6-io.c \
+	dhcpd/dhcp6-io.h \
 	dhcpd/dhcp-io.c \
 	dhcpd/dhcp-io.h
 

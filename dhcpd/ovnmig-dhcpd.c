@@ -102,18 +102,6 @@ Exit codes: 0 stopped by a signal, 1 could not serve, 2 bad arguments.\n",
     exit(EXIT_OK);
 }
 
-static void OVS_NO_RETURN OVS_PRINTF_FORMAT(1, 2)
-usage_error(const char *format, ...)
-{
-    va_list args;
-    va_start(args, format);
-    fprintf(stderr, "%s: ", program_name);
-    vfprintf(stderr, format, args);
-    fprintf(stderr, " (use --help for help)\n");
-    va_end(args);
-    exit(EXIT_USAGE);
-}
-
 static void
 parse_options(int argc, char *argv[], struct options *o)
 {
@@ -145,7 +133,7 @@ parse_options(int argc, char *argv[], struct options *o)
         switch (c) {
         case 'i':
             if (strlen(optarg) >= IF_NAMESIZE) {
-                usage_error("--interface %s: name too long", optarg);
+                tool_usage_error("--interface %s: name too long", optarg);
             }
             interface = optarg;
             if (!o->default_interface) {
@@ -155,7 +143,7 @@ parse_options(int argc, char *argv[], struct options *o)
             break;
         case 'b':
             if (!interface) {
-                usage_error("--binding %s must follow an --interface",
+                tool_usage_error("--binding %s must follow an --interface",
                             optarg);
             }
             svec_add_nocopy(&o->bindings,
@@ -168,7 +156,7 @@ parse_options(int argc, char *argv[], struct options *o)
             if (!eth_addr_from_string(optarg, &o->server.server_mac)
                 || eth_addr_is_multicast(o->server.server_mac)
                 || eth_addr_is_zero(o->server.server_mac)) {
-                usage_error("--mac %s: not a unicast MAC address", optarg);
+                tool_usage_error("--mac %s: not a unicast MAC address", optarg);
             }
             break;
         case OPT_RELAY:
@@ -190,10 +178,10 @@ parse_options(int argc, char *argv[], struct options *o)
         }
     }
     if (optind < argc) {
-        usage_error("unexpected argument \"%s\"", argv[optind]);
+        tool_usage_error("unexpected argument \"%s\"", argv[optind]);
     }
     if (!o->config_file && !o->bindings.n) {
-        usage_error("nothing to serve: give --interface and --binding, or "
+        tool_usage_error("nothing to serve: give --interface and --binding, or "
                     "--config");
     }
 }

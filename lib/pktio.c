@@ -138,8 +138,13 @@ build_filter(unsigned int protocols, struct ds *expr)
     } filters[] = {
         { PKTIO_ARP, "arp" },
         { PKTIO_DHCP4, "(ip and udp dst port 67)" },
-        /* Router and neighbor solicitations (RFC 4861 §4.1, §4.3). */
-        { PKTIO_ND, "(icmp6 and (ip6[40] == 133 or ip6[40] == 135))" },
+        /* Router solicitations and advertisements, neighbor
+         * solicitations and advertisements (RFC 4861 §4.1-§4.4): ICMPv6
+         * types 133 to 136 right after the fixed IPv6 header.  Hosts
+         * send them without extension headers, and RFC 6980 forbids
+         * fragmented ones. */
+        { PKTIO_ND, "(ip6 and ip6[6] == 58 and ip6[40] >= 133 "
+                    "and ip6[40] <= 136)" },
         { PKTIO_DHCP6, "(ip6 and udp dst port 547)" },
     };
     for (size_t i = 0; i < ARRAY_SIZE(filters); i++) {

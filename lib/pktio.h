@@ -33,7 +33,7 @@ struct pktio;
 enum pktio_protocol {
     PKTIO_ARP = 1 << 0,         /* ARP (and RARP is left alone). */
     PKTIO_DHCP4 = 1 << 1,       /* UDP to port 67. */
-    PKTIO_ND = 1 << 2,          /* ICMPv6 RS and NS. */
+    PKTIO_ND = 1 << 2,          /* ICMPv6 RS, RA, NS and NA. */
     PKTIO_DHCP6 = 1 << 3,       /* UDP to port 547. */
 };
 

@@ -4,11 +4,26 @@
 
 #include <event2/event.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
 
 #include "openvswitch/vlog.h"
 #include "util.h"
 
 VLOG_DEFINE_THIS_MODULE(tool);
+
+void
+tool_usage_error(const char *format, ...)
+{
+    va_list args;
+    va_start(args, format);
+    fprintf(stderr, "%s: ", program_name);
+    vfprintf(stderr, format, args);
+    fprintf(stderr, " (use --help for help)\n");
+    va_end(args);
+    exit(2);
+}
 
 struct tool_run {
     struct event_base *base;

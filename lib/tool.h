@@ -7,6 +7,8 @@
 #ifndef OVNMIG_TOOL_H
 #define OVNMIG_TOOL_H 1
 
+#include "openvswitch/compiler.h"
+
 struct event_base;
 
 struct tool_hooks {
@@ -15,6 +17,11 @@ struct tool_hooks {
     void (*ready)(void *aux);           /* Once, before the loop; NULL ok. */
     void *aux;
 };
+
+/* Prints "PROGRAM: MESSAGE (use --help for help)" on stderr and exits
+ * with status 2, the tools' exit code for bad arguments. */
+void tool_usage_error(const char *format, ...)
+    OVS_NO_RETURN OVS_PRINTF_FORMAT(1, 2);
 
 /* Runs 'base' as above.  'ready' is called once the signals above are
  * handled, so that a tool's "ready" line also means that SIGUSR1 prints

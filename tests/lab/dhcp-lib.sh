@@ -103,12 +103,15 @@ dhcp_start_server() {
 
 # dhcp_counters: asks the server for its counters (SIGUSR1) and prints
 # the answer ("name value" lines).
+# The line a block of counters is complete with (ovnmig-router6 ends its
+# blocks with "end").
+DHCP_COUNTERS_LAST='^pktio-tx-errors '
 dhcp_counters() {
     local before i
     before=$(grep -c '^ports ' "$DHCP_SERVER_OUT")
-    kill -USR1 "$DHCP_SERVER_PID" || fail "the DHCP server is gone"
+    kill -USR1 "$DHCP_SERVER_PID" || fail "the server is gone"
     for ((i = 0; i < 100; i++)); do
-        [ "$(grep -c '^pktio-tx-errors ' "$DHCP_SERVER_OUT")" -gt "$before" ] && break
+        [ "$(grep -c "$DHCP_COUNTERS_LAST" "$DHCP_SERVER_OUT")" -gt "$before" ] && break
         sleep 0.02
     done
     awk '/^ports /{ block = "" } { block = block $0 "\n" } END { printf "%s", block }' \
