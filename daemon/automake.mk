@@ -130,3 +130,7 @@ bench-migrate: daemon/ovnmigd utilities/ovnmigctl tests/bench/bare-migrate guest
 	  $(SHELL) $(top_srcdir)/tests/bench/bench-migrate.sh
 # The crash matrix: five daemons killed at four phases of a migration.
 LAB_TESTS += tests/lab/migrate-faults.sh
+# The control plane of real hosts: "up --central 3" (Raft clusters over
+# TLS), a migration, then each database's leader and the active
+# ovn-northd killed, a migration after each.
+LAB_TESTS += tests/lab/lab-central3.sh
