@@ -2,13 +2,20 @@
 # (http.c) and the decoders of watch streams and lists (stream.c), pure;
 # the connection to the API server over libevent and OpenSSL (client.c);
 # and the reflector that lists and watches one collection with client-go's
-# semantics (reflector.c).  See docs/architecture.md.
+# semantics (reflector.c); what it reads of KubeVirt's objects (objects.c,
+# pure); and the pure decision core that turns what the
+# node knows of a VM into the next action on its port (decide.c).  See
+# docs/architecture.md.
 noinst_LIBRARIES += kube/libkube.a
 kube_libkube_a_SOURCES = \
 	kube/client.c \
 	kube/client.h \
+	kube/decide.c \
+	kube/decide.h \
 	kube/http.c \
 	kube/http.h \
+	kube/objects.c \
+	kube/objects.h \
 	kube/reflector.c \
 	kube/reflector.h \
 	kube/stream.c \
@@ -38,6 +45,30 @@ tests_test_kube_stream_asan_CFLAGS = $(tests_test_kube_stream_CFLAGS) \
 tests_test_kube_stream_asan_LDFLAGS = $(SAN_CFLAGS)
 tests_test_kube_stream_asan_LDADD = $(tests_test_kube_stream_LDADD)
 
+check_PROGRAMS += tests/test-kube-objects tests/test-kube-objects-asan
+UNIT_TESTS += tests/test-kube-objects tests/test-kube-objects-asan
+tests_test_kube_objects_SOURCES = tests/test-kube-objects.c kube/objects.c \
+	kube/objects.h kube/stream.c
+tests_test_kube_objects_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_kube_objects_LDADD = $(CMOCKA_LIBS) $(OVS_LIBS)
+tests_test_kube_objects_asan_SOURCES = $(tests_test_kube_objects_SOURCES)
+tests_test_kube_objects_asan_CFLAGS = $(tests_test_kube_objects_CFLAGS) \
+	$(SAN_CFLAGS)
+tests_test_kube_objects_asan_LDFLAGS = $(SAN_CFLAGS)
+tests_test_kube_objects_asan_LDADD = $(tests_test_kube_objects_LDADD)
+
+check_PROGRAMS += tests/test-kube-decide tests/test-kube-decide-asan
+UNIT_TESTS += tests/test-kube-decide tests/test-kube-decide-asan
+tests_test_kube_decide_SOURCES = tests/test-kube-decide.c kube/decide.c \
+	kube/decide.h
+tests_test_kube_decide_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_kube_decide_LDADD = $(CMOCKA_LIBS) $(OVS_LIBS)
+tests_test_kube_decide_asan_SOURCES = $(tests_test_kube_decide_SOURCES)
+tests_test_kube_decide_asan_CFLAGS = $(tests_test_kube_decide_CFLAGS) \
+	$(SAN_CFLAGS)
+tests_test_kube_decide_asan_LDFLAGS = $(SAN_CFLAGS)
+tests_test_kube_decide_asan_LDADD = $(tests_test_kube_decide_LDADD)
+
 # The client and the reflector against the Kubernetes API stand-in
 # (tests/kube/kube-standin; skips without python3).
 check_PROGRAMS += tests/test-kube-reflector tests/test-kube-reflector-asan
@@ -57,9 +88,11 @@ tests_test_kube_reflector_asan_CFLAGS = $(tests_test_kube_reflector_CFLAGS) \
 tests_test_kube_reflector_asan_LDFLAGS = $(SAN_CFLAGS)
 tests_test_kube_reflector_asan_LDADD = $(tests_test_kube_reflector_LDADD)
 
-# Fuzzing: the watch stream, list and HTTP decoders on arbitrary bytes.
+# Fuzzing: the watch stream, list and HTTP decoders, and the readers of
+# KubeVirt's objects, on arbitrary bytes.
 FUZZ_TARGETS += kube-api
-KUBE_API_FUZZ_SOURCES = tests/fuzz/fuzz-kube-api.c kube/http.c kube/stream.c
+KUBE_API_FUZZ_SOURCES = tests/fuzz/fuzz-kube-api.c kube/http.c kube/stream.c \
+	kube/objects.c
 check_PROGRAMS += tests/fuzz/kube-api-corpus-run
 UNIT_TESTS += tests/fuzz/kube-api-corpus-run
 tests_fuzz_kube_api_corpus_run_SOURCES = tests/fuzz/standalone.c \

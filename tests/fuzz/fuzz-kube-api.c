@@ -4,9 +4,11 @@
  * kube/stream.c) on arbitrary bytes.  The input's first line names what
  * the rest is -- "watch", "list" or "http" (an HTTP response whose body is
  * a watch stream) -- and the rest is fed in pieces whose sizes come from
- * the input too, so that every split point is tried.  Whatever the bytes,
- * decoding ends in a result or an error with a reason, every object handed
- * over has the identity it claims, and the limits hold. */
+ * the input too, so that every split point is tried.  Every object handed
+ * over is also read as a virt-launcher pod, a VMI and a VMIM
+ * (kube/objects.c).  Whatever the bytes, decoding ends in a result or an
+ * error with a reason, every object handed over has the identity it
+ * claims, and the limits hold. */
 #include <config.h>
 #include <errno.h>
 #include <stdint.h>
@@ -14,6 +16,7 @@
 #include <string.h>
 
 #include "kube/http.h"
+#include "kube/objects.h"
 #include "kube/stream.h"
 #include "openvswitch/json.h"
 #include "util.h"
@@ -21,7 +24,36 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* Small limits, so the fuzzer reaches them. */
-#define MAX_OBJECT 256
+#define MAX_OBJECT 600
+
+/* Reads 'obj' as each KubeVirt object: a result, or a refusal with a
+ * reason. */
+static void
+read_objects(const struct json *obj)
+{
+    struct kube_pod_info pod;
+    struct kube_vmi_info vmi;
+    struct kube_vmim_info vmim;
+    const char *why = NULL;
+
+    if (kube_pod_info_parse(obj, &pod, &why)) {
+        ovs_assert(why);
+    } else {
+        ovs_assert(pod.vmi_name[0] && pod.phase && pod.meta.name[0]);
+    }
+    why = NULL;
+    if (kube_vmi_info_parse(obj, &vmi, &why)) {
+        ovs_assert(why);
+    } else {
+        ovs_assert(vmi.meta.resource_version[0]);
+    }
+    why = NULL;
+    if (kube_vmim_info_parse(obj, &vmim, &why)) {
+        ovs_assert(why);
+    } else {
+        ovs_assert(vmim.vmi_name[0] && vmim.phase);
+    }
+}
 
 static int
 event_cb(void *aux OVS_UNUSED, const struct kube_event *ev)
@@ -32,6 +64,7 @@ event_cb(void *aux OVS_UNUSED, const struct kube_event *ev)
     } else {
         ovs_assert(ev->meta.resource_version[0]);
         ovs_assert(ev->type == KUBE_EVENT_BOOKMARK || ev->meta.name[0]);
+        read_objects(ev->object);
     }
     return 0;
 }
@@ -42,6 +75,7 @@ item_cb(void *aux OVS_UNUSED, const struct json *item,
 {
     ovs_assert(item->type == JSON_OBJECT);
     ovs_assert(meta->name[0] && meta->resource_version[0]);
+    read_objects(item);
     return 0;
 }
 
