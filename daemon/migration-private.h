@@ -92,6 +92,8 @@ struct mig {
     bool aborting;              /* Cancelled by the user. */
     int64_t downtime_ms;
     int64_t total_ms;
+    long long int copy_started_at;  /* Wall ms: "migrate" issued. */
+    long long int completed_at;     /* Wall ms: QEMU reported completion. */
 
     /* Target. */
     int listen_fd;

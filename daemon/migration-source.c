@@ -103,6 +103,12 @@ set_progress(struct cdb_mig_write *w, const struct mig *m, bool final)
     if (stopped > 0) {
         cdb_mig_write_set_progress(w, "stoppedAt", stopped);
     }
+    if (m->copy_started_at) {
+        cdb_mig_write_set_progress(w, "copyStartedAt", m->copy_started_at);
+    }
+    if (m->completed_at) {
+        cdb_mig_write_set_progress(w, "completedAt", m->completed_at);
+    }
     if (final) {
         cdb_mig_write_set_progress(w, "downtimeMs", m->downtime_ms);
         cdb_mig_write_set_progress(w, "totalMs", m->total_ms);
@@ -156,6 +162,23 @@ mige_write_final(struct mig *m)
     mige_set_step(m, S_DONE);
 }
 
+/* The cutover the record asks for: "multi-chassis" (the default),
+ * "unblocked" or the benchmark's "naive". */
+static const char *
+cutover(const struct mig *m)
+{
+    return m->rec ? smap_get_def(&m->rec->external_ids, "cutover",
+                                 "multi-chassis")
+                  : "multi-chassis";
+}
+
+/* Whether the record asks for the benchmark's naive cutover. */
+static bool
+naive(const struct mig *m)
+{
+    return !strcmp(cutover(m), "naive");
+}
+
 void
 mige_hook_request(struct mig *m, enum step step)
 {
@@ -165,8 +188,11 @@ mige_hook_request(struct mig *m, enum step step)
     m->hook_cookie = next_cookie(e);
     switch (step) {
     case S_HOOK_START:
-        error = ovnhook_migration_start(e->hooks, m->port, m->src_chassis,
-                                        m->dst_chassis, m->hook_cookie);
+        error = (!strcmp(cutover(m), "unblocked")
+                 ? ovnhook_migration_start_unblocked
+                 : ovnhook_migration_start)(e->hooks, m->port,
+                                            m->src_chassis, m->dst_chassis,
+                                            m->hook_cookie);
         m->hook_started = true;
         break;
     case S_FINISH:
@@ -231,14 +257,6 @@ mige_source_fail(struct mig *m, int error, const char *format, ...)
     }
 }
 
-/* Whether the record asks for the benchmark's naive cutover. */
-static bool
-naive(const struct mig *m)
-{
-    return m->rec && !strcmp(smap_get_def(&m->rec->external_ids, "cutover",
-                                          ""), "naive");
-}
-
 /* QEMU completed.  With the multi-chassis cutover the port already
  * reaches the target, so moving the LSP there is not urgent, and it costs
  * a recompute on every chassis: it waits until the target reports its
@@ -288,6 +306,7 @@ copy_done(void *m_, int error, const char *message)
         return;
     }
     /* The guest runs on the target: from here on, only forward. */
+    m->completed_at = time_wall_msec();
     mige_set_step(m, S_QUERY);
     if (qmp_execute(m->qmp, "query-migrate", NULL, query_final, m)) {
         source_completed(m);
@@ -334,6 +353,7 @@ source_copy(struct mig *m)
     m->next_progress = time_msec() + PROGRESS_MS;
     e->stats.started++;
     m->fd = -1;                 /* The driver's from here on. */
+    m->copy_started_at = time_wall_msec();
     error = mig_source_start(e->base, m->qmp, &p, &m->monitor, copy_done, m,
                              &m->msrc);
     if (error) {
@@ -431,24 +451,28 @@ resolve_config(const struct cdb_snapshot *snap, const struct cdb_vm *vm,
     free(policies);
 }
 
-/* The benchmark's knob (docs/ovnmigd.8): Config's
- * external_ids:ovnmig-cutover=naive leaves the LSP on the source alone
- * during the copy, and moves it to the target only once QEMU reports
- * completion -- the cutover ovnmig exists to avoid, for "make
- * bench-migrate" to measure against.  Read when a migration is claimed,
- * and recorded in it as "cutover". */
-static bool
-cutover_naive(const struct cdb_snapshot *snap)
+/* The cutover knob (docs/ovnmigd.8): Config's external_ids:ovnmig-cutover.
+ * "multi-chassis" (the default) binds the LSP to both chassis with
+ * activation-strategy=rarp; "unblocked" binds it to both without one, so
+ * that OVN delivers to both until the finish; the benchmark's "naive"
+ * leaves the LSP on the source alone during the copy, and moves it to the
+ * target only once QEMU reports completion -- the cutover ovnmig exists to
+ * avoid, for "make bench-migrate" to measure against.  Read when a
+ * migration is claimed, and recorded in it as "cutover" (NULL: the
+ * default, not recorded). */
+static const char *
+cutover_config(const struct cdb_snapshot *snap)
 {
     const char *mode = smap_get(&snap->config_ids, "ovnmig-cutover");
     if (!mode || !strcmp(mode, "multi-chassis")) {
-        return false;
-    } else if (!strcmp(mode, "naive")) {
-        return true;
+        return NULL;
+    } else if (!strcmp(mode, "naive") || !strcmp(mode, "unblocked")) {
+        return mode;
     }
-    VLOG_WARN_RL(&rl, "Config external_ids:ovnmig-cutover=%s: want naive "
-                 "or multi-chassis (multi-chassis used)", mode);
-    return false;
+    VLOG_WARN_RL(&rl, "Config external_ids:ovnmig-cutover=%s: want "
+                 "multi-chassis, unblocked or naive (multi-chassis used)",
+                 mode);
+    return NULL;
 }
 
 /* Why 'vm' cannot move to node 'target' for want of a common accelerator
@@ -566,8 +590,9 @@ source_claim(struct mig *m, const struct cdb_snapshot *snap,
                   bool_text(m->cfg.allow_auto_converge));
     put_map_entry(&ids, "allowPostCopy", bool_text(m->cfg.allow_post_copy));
     put_map_entry(&ids, "tls", bool_text(!m->cfg.disable_tls));
-    if (cutover_naive(snap)) {
-        put_map_entry(&ids, "cutover", "naive");
+    const char *mode = cutover_config(snap);
+    if (mode) {
+        put_map_entry(&ids, "cutover", mode);
     }
     ds_put_char(&ids, '}');
     smap_replace(&w.set, "external_ids", ds_cstr(&ids));

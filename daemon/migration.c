@@ -299,9 +299,8 @@ mige_hook_done(struct mige *e, const struct ovnhook_result *r)
         if (r->error) {
             mige_source_fail(m, r->error, "OVN: %s", r->message);
         } else {
-            VLOG_INFO("migration %s (%s): SB shows %s bound, waiting for "
-                      "RARP (%lld ms)", m->uid, m->port, m->dst_chassis,
-                      r->elapsed_ms);
+            VLOG_INFO("migration %s (%s): SB shows %s bound (%lld ms)",
+                      m->uid, m->port, m->dst_chassis, r->elapsed_ms);
             mige_source_connect(m);
         }
         break;

@@ -529,7 +529,8 @@ migration_apply(struct idl_state *st, struct ovnhook_request *req,
         }
         snprintf(both, sizeof both, "%s,%s", req->chassis, req->dst);
         set_option(lsp, "requested-chassis", both, &changed);
-        set_option(lsp, "activation-strategy", "rarp", &changed);
+        set_option(lsp, "activation-strategy",
+                   req->no_activation ? NULL : "rarp", &changed);
     } else {
         /* finish (node = dst) or revert (node = src): one chassis again. */
         const char *why = req->op == OVNHOOK_OP_MIGRATION_FINISH

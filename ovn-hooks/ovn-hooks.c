@@ -503,13 +503,15 @@ ovnhook_port_delete(struct ovnhook *h, const char *port, uint64_t cookie)
     return finish_request(h, req, set_port(req, port));
 }
 
-int
-ovnhook_migration_start(struct ovnhook *h, const char *port,
-                        const char *src, const char *dst, uint64_t cookie)
+static int
+migration_start(struct ovnhook *h, const char *port, const char *src,
+                const char *dst, bool no_activation, uint64_t cookie)
 {
     struct ovnhook_request *req = request_new(OVNHOOK_OP_MIGRATION_START,
                                               cookie);
     int error = set_port(req, port);
+
+    req->no_activation = no_activation;
 
     if (!error) {
         error = set_chassis(req->chassis, sizeof req->chassis, src);
@@ -521,6 +523,21 @@ ovnhook_migration_start(struct ovnhook *h, const char *port,
         error = -EINVAL;
     }
     return finish_request(h, req, error);
+}
+
+int
+ovnhook_migration_start(struct ovnhook *h, const char *port,
+                        const char *src, const char *dst, uint64_t cookie)
+{
+    return migration_start(h, port, src, dst, false, cookie);
+}
+
+int
+ovnhook_migration_start_unblocked(struct ovnhook *h, const char *port,
+                                  const char *src, const char *dst,
+                                  uint64_t cookie)
+{
+    return migration_start(h, port, src, dst, true, cookie);
 }
 
 static int

@@ -233,6 +233,16 @@ int ovnhook_migration_start(struct ovnhook *h, const char *port,
                             const char *src, const char *dst,
                             uint64_t cookie);
 
+/* As ovnhook_migration_start(), without an activation strategy: OVN then
+ * delivers the port's traffic to both chassis until requested-chassis
+ * names one (a paused incoming QEMU drops its copies), and the target
+ * takes the port's traffic as soon as its guest runs, with no RARP round
+ * trip through ovn-controller.  Completes once the Southbound shows <dst>
+ * among the port's additional chassis. */
+int ovnhook_migration_start_unblocked(struct ovnhook *h, const char *port,
+                                      const char *src, const char *dst,
+                                      uint64_t cookie);
+
 /* requested-chassis=<dst>, activation-strategy removed, ovnmig:node=dst. */
 int ovnhook_migration_finish(struct ovnhook *h, const char *port,
                              const char *dst, uint64_t cookie);

@@ -4,7 +4,8 @@
 # and a capture of the VM's port on the target node (its veth in the node's
 # namespace: "tcpdump -w", ICMP and RARP), and prints one line:
 #
-#   outage=MS cutover=MS resume=MS net=MS guest=MS sent=N got=N
+#   outage=MS cutover=MS resume=MS net=MS guest=MS sent=N got=N \
+#       tgt_early=N src_late=N dups=N
 #
 #   outage   the longest gap between two replies, anywhere (the issue's
 #            measure; it also catches stalls at the start of the copy)
@@ -17,6 +18,15 @@
 #            target: 0 when one was already queued there (the port was
 #            open before the guest ran)
 #   guest    from then to the guest's first reply on that port
+#
+#   tgt_early  echo requests that reached the target's port before its
+#            guest resumed there (the first RARP): copies of the guest's
+#            traffic sent to a paused QEMU
+#   src_late   echo requests that reached the source's port (--source) after
+#            the guest resumed on the target: copies sent to a guest that
+#            has left
+#   dups     replies the pinger saw twice for one request (ping's "DUP!"):
+#            a copy that reached the guest too
 #
 # A field is -1 when the capture does not tell (no RARP seen, or no
 # capture given).
@@ -33,7 +43,8 @@
 # sequence wraps after 11 minutes of 10 ms pings, longer than any window
 # here).
 #
-#   migrate-gaps.py [--window T0 T1] --move T0 T1 PING-LOG [PCAP]
+#   migrate-gaps.py [--window T0 T1] [--source PCAP] --move T0 T1 \
+#       PING-LOG [PCAP]
 #
 # SPDX-License-Identifier: Apache-2.0
 import argparse
@@ -51,6 +62,8 @@ def main():
                    default=[0.0, float("inf")])
     ap.add_argument("--move", nargs=2, type=float, metavar=("T0", "T1"),
                    required=True)
+    ap.add_argument("--source", metavar="PCAP",
+                    help="a capture of the VM's port on the source node")
     ap.add_argument("ping_log")
     ap.add_argument("pcap", nargs="?")
     args = ap.parse_args()
@@ -65,16 +78,20 @@ def main():
     pinglog.require_answered(PROG, replies, sent, *args.move)
     outage = max([b - a for a, b in zip(replies, replies[1:])] or [0])
 
-    text = []
-    if args.pcap:
+    def read_pcap(path):
+        if not path:
+            return []
         try:
-            text = subprocess.run(["tcpdump", "-nn", "-tt", "-r", args.pcap],
+            return subprocess.run(["tcpdump", "-nn", "-tt", "-r", path],
                                   capture_output=True, text=True,
                                   check=False).stdout.splitlines()
         except OSError:
-            pass
-    def when(what):
-        times = (float(l.split()[0]) for l in text if what in l)
+            return []
+    text = read_pcap(args.pcap)
+    src_text = read_pcap(args.source)
+    def when(what, lines=None):
+        times = (float(l.split()[0]) for l in (text if lines is None
+                                                else lines) if what in l)
         return [t for t in times if lo <= t <= hi]
     rarps = when("Reverse Request")
     requests = when("echo request")
@@ -97,10 +114,20 @@ def main():
             if first:
                 guest = max(0.0, first[0] - t_in)
 
+    tgt_early = src_late = -1
+    if rarps:
+        tgt_early = len([t for t in requests if t < rarps[0]])
+        if args.source:
+            src_late = len([t for t in when("echo request", src_text)
+                            if t > rarps[0]])
+    seqs = [q for _, q, _ in pings]
+    dups = len(seqs) - len(set(seqs))
+
     ms = lambda v: -1 if v < 0 else round(v * 1000)
-    print("outage=%d cutover=%d resume=%d net=%d guest=%d sent=%d got=%d"
+    print("outage=%d cutover=%d resume=%d net=%d guest=%d sent=%d got=%d "
+          "tgt_early=%d src_late=%d dups=%d"
           % (ms(outage), ms(cutover), ms(resume), ms(net), ms(guest), sent,
-             len(replies)))
+             len(replies), tgt_early, src_late, dups))
 
 
 if __name__ == "__main__":
