@@ -81,6 +81,7 @@ struct mig {
     struct mig_config cfg;      /* Cluster config, then policy. */
     char *src_chassis, *dst_chassis, *dst_node;
     bool hook_started;          /* The LSP may name both chassis. */
+    bool hook_bound;            /* The SB showed the target bound. */
     int fd;                     /* The stream's socket, or -1. */
     struct event *ev;           /* Connect (source) or accept (target). */
     struct qmp *qmp;
@@ -140,6 +141,7 @@ void mige_source_run(struct mig *, const struct cdb_snapshot *);
 void mige_source_fail(struct mig *, int error, const char *format, ...)
     OVS_PRINTF_FORMAT(3, 4);
 void mige_source_connect(struct mig *);
+void mige_source_bound(struct mig *);
 void mige_hook_request(struct mig *, enum step);
 void mige_write_final(struct mig *);
 void mige_schedule(struct mige *, const struct cdb_snapshot *);

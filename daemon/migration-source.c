@@ -232,6 +232,30 @@ hold_or(struct mig *m, unsigned int point, enum step step)
     mige_hook_request(m, step);
 }
 
+/* The SB shows the target bound (the answer to S_HOOK_START): once the
+ * target is ready too, the stream starts, unless the "ready" hold point
+ * is held (mige_release() goes on). */
+void
+mige_source_bound(struct mig *m)
+{
+    m->hook_bound = true;
+    if (m->step != S_HOOK_START || m->hook_cookie
+        || strcmp(mige_phase(m), "TargetReady")
+        || !m->rec->target_address) {
+        return;
+    }
+    if (m->e->holds & MIGE_HOLD_READY) {
+        if (!m->held) {
+            VLOG_INFO("migration %s (%s): held before %s", m->uid, m->port,
+                      mige_step_name(S_CONNECT));
+        }
+        m->held = MIGE_HOLD_READY;
+        return;
+    }
+    m->held = 0;
+    mige_source_connect(m);
+}
+
 /* Ends the migration on the source: back to the source in OVN if the LSP
  * may have moved, then the record. */
 void
@@ -379,8 +403,8 @@ source_connected(evutil_socket_t fd, short what OVS_UNUSED, void *m_)
     }
 }
 
-/* The SB shows the target bound: the record says Running, and the
- * stream starts. */
+/* The target is ready (and, unless the cutover is naive, the SB shows it
+ * bound): the record says Running, and the stream starts. */
 void
 mige_source_connect(struct mig *m)
 {
@@ -724,16 +748,20 @@ mige_source_run(struct mig *m, const struct cdb_snapshot *snap)
             if (snap && !m->checked) {
                 m->checked = source_check(m, snap);
             }
+        } else if (snap && !naive(m) && cdb_phase_is_active(ph)
+                   && strcmp(ph, "Running") && m->rec->target_node) {
+            /* Claimed: the LSP goes on both chassis now, while the target
+             * prepares -- its port is plumbed long before its QEMU is up,
+             * so that the SB shows it bound by the time it is ready. */
+            if (source_nodes(m, snap)) {
+                mige_hook_request(m, S_HOOK_START);
+            }
         } else if (!strcmp(ph, "TargetReady") && m->rec->target_address) {
-            if (!source_nodes(m, snap)) {
-                /* Failed. */
-            } else if (naive(m)) {
+            if (source_nodes(m, snap)) {
                 VLOG_INFO("migration %s (%s): naive cutover (benchmark): "
                           "the port moves to %s after the copy", m->uid,
                           m->port, m->dst_chassis);
                 mige_source_connect(m);
-            } else {
-                hold_or(m, MIGE_HOLD_READY, S_HOOK_START);
             }
         } else if (!strcmp(ph, "Running")) {
             /* Ours, started before this daemon (re)started: once the VM
@@ -751,6 +779,17 @@ mige_source_run(struct mig *m, const struct cdb_snapshot *snap)
             }
         } else if (cdb_phase_is_active(ph)
                    && now - m->step_since > TARGET_TIMEOUT_MS) {
+            mige_source_fail(m, -ETIMEDOUT, "target not ready within %d s",
+                             TARGET_TIMEOUT_MS / 1000);
+        }
+        break;
+    case S_HOOK_START:
+        if (m->hook_bound) {
+            mige_source_bound(m);
+        }
+        if (m->step == S_HOOK_START && !m->held && cdb_phase_is_active(ph)
+            && strcmp(ph, "Running")
+            && now - m->step_since > TARGET_TIMEOUT_MS) {
             mige_source_fail(m, -ETIMEDOUT, "target not ready within %d s",
                              TARGET_TIMEOUT_MS / 1000);
         }

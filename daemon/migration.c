@@ -301,7 +301,7 @@ mige_hook_done(struct mige *e, const struct ovnhook_result *r)
         } else {
             VLOG_INFO("migration %s (%s): SB shows %s bound (%lld ms)",
                       m->uid, m->port, m->dst_chassis, r->elapsed_ms);
-            mige_source_connect(m);
+            mige_source_bound(m);
         }
         break;
     case S_FINISH:
@@ -399,8 +399,8 @@ mige_release(struct mige *e, unsigned int point)
             continue;
         }
         m->held = 0;
-        if (point == MIGE_HOLD_READY && m->step == S_WAIT) {
-            mige_hook_request(m, S_HOOK_START);
+        if (point == MIGE_HOLD_READY && m->step == S_HOOK_START) {
+            mige_source_bound(m);
         } else if (point == MIGE_HOLD_FINISH
                    && (m->step == S_QUERY || m->step == S_RESUMED)) {
             mige_hook_request(m, S_FINISH);

@@ -444,6 +444,22 @@ test_migration(void **state OVS_UNUSED)
     assert_int_equal(wait_results(h, &res, 1, 5000), 1);
     assert_int_equal(res.r[0].error, 0);
 
+    /* Unblocked: both chassis, no activation strategy; then back. */
+    res.n = 0;
+    assert_int_equal(ovnhook_migration_start_unblocked(h, "mig.ns1", "hv1",
+                                                       "hv2", 3), 0);
+    assert_int_equal(wait_results(h, &res, 1, 5000), 1);
+    assert_int_equal(res.r[0].error, 0);
+    assert_string_equal(lsp_get("mig.ns1", "options"),
+                        "{requested-chassis=\"hv1,hv2\"}");
+    assert_int_equal(ovnhook_migration_start_unblocked(h, "mig.ns1", "hv1",
+                                                       "hv1", 0), -EINVAL);
+    res.n = 0;
+    assert_int_equal(ovnhook_migration_start(h, "mig.ns1", "hv1", "hv2", 3),
+                     0);
+    assert_int_equal(wait_results(h, &res, 1, 5000), 1);
+    assert_int_equal(res.r[0].error, 0);
+
     /* port_get sees both sides. */
     res.n = 0;
     assert_int_equal(ovnhook_port_get(h, "mig.ns1", 4), 0);

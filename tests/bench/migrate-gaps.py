@@ -121,13 +121,13 @@ def main():
             src_late = len([t for t in when("echo request", src_text)
                             if t > rarps[0]])
     seqs = [q for _, q, _ in pings]
-    dups = len(seqs) - len(set(seqs))
+    dups = len(seqs) - len(set(seqs))   # "got" counts each request once
 
     ms = lambda v: -1 if v < 0 else round(v * 1000)
     print("outage=%d cutover=%d resume=%d net=%d guest=%d sent=%d got=%d "
           "tgt_early=%d src_late=%d dups=%d"
           % (ms(outage), ms(cutover), ms(resume), ms(net), ms(guest), sent,
-             len(replies), tgt_early, src_late, dups))
+             len(set(seqs)), tgt_early, src_late, dups))
 
 
 if __name__ == "__main__":
