@@ -90,14 +90,22 @@ refused "no reply before the move" \
 # Replies to every ping but those sent from 1.5 s to 1.75 s: a gap of
 # 260 ms between the reply to the ping of 1.49 s and that of 1.75 s.
 pinglog "$dir/normal.log" 333 0 1500 1750 3330
-gives "a normal log" "outage=260 cutover=-1 resume=-1 net=-1 guest=-1 sent=333 got=308" \
+gives "a normal log" "outage=260 cutover=-1 resume=-1 net=-1 guest=-1 sent=333 got=308 tgt_early=-1 src_late=-1 dups=0" \
     "${move[@]}" "$dir/normal.log"
 # A capture that does not exist tells nothing more.
-gives "a normal log, no capture to read" "outage=260 cutover=-1 resume=-1 net=-1 guest=-1 sent=333 got=308" \
+gives "a normal log, no capture to read" "outage=260 cutover=-1 resume=-1 net=-1 guest=-1 sent=333 got=308 tgt_early=-1 src_late=-1 dups=0" \
     "${move[@]}" "$dir/normal.log" "$dir/no-such.pcap"
 
+# A reply seen twice ("DUP!", a stale copy the guest answered again):
+# counted in dups, once in got.
+{ sed -n '1,/icmp_seq=100 /p' "$dir/normal.log"
+  grep ' icmp_seq=100 ' "$dir/normal.log" | sed 's/ms$/ms (DUP!)/'
+  sed '1,/icmp_seq=100 /d' "$dir/normal.log"; } >"$dir/dup.log"
+gives "a reply seen twice" "outage=260 cutover=-1 resume=-1 net=-1 guest=-1 sent=333 got=308 tgt_early=-1 src_late=-1 dups=1" \
+    "${move[@]}" "$dir/dup.log"
+
 # --window: only the replies inside count, sent is their sequence span.
-gives "a window around the move" "outage=260 cutover=-1 resume=-1 net=-1 guest=-1 sent=201 got=176" \
+gives "a window around the move" "outage=260 cutover=-1 resume=-1 net=-1 guest=-1 sent=201 got=176 tgt_early=-1 src_late=-1 dups=0" \
     --window "$(at 800)" "$(at 2805)" "${move[@]}" "$dir/normal.log"
 refused "a window where the guest never answered" '^migrate-gaps: guest never answered: no reply to any ping$' \
     --window "$(at 1500)" "$(at 1740)" --move "$(at 1600)" "$(at 1700)" "$dir/normal.log"
