@@ -50,7 +50,12 @@
 # machine otherwise, and the progress timeout would fail it.
 #
 #   BENCH_RUNS=10 BENCH_DIRTY_MIB=16 BENCH_DOWNTIME_LIMIT_MS=50 \
+#       BENCH_MODES="multi-chassis unblocked early-finish naive" \
 #       BENCH_OUT=DIR bench-migrate.sh
+#
+# (a3) early-finish is (a) with the LSP moved to the target as soon as
+# QEMU completed, as (b) moves it, rather than once the target reports its
+# guest resumed.
 #
 # The QEMU accelerator the guest ran under (kvm or tcg) heads the output
 # and the summary.
@@ -72,6 +77,7 @@ say() { echo "[bench-migrate] $*"; }
 
 RUNS=${BENCH_RUNS:-10}
 DIRTY_MIB=${BENCH_DIRTY_MIB:-16}
+MODES=${BENCH_MODES:-multi-chassis unblocked early-finish naive}
 DOWNTIME_LIMIT_MS=${BENCH_DOWNTIME_LIMIT_MS:-50}
 OUT=${BENCH_OUT:-$top_builddir/bench-migrate.out}
 CTL=$top_builddir/utilities/ovnmigctl
@@ -120,7 +126,8 @@ trap bench_cleanup EXIT
 
 ctl() { "$CTL" "$@"; }
 
-# cutover MODE: the knob, "naive", "unblocked" or "multi-chassis", in the
+# cutover MODE: the knob, "naive", "unblocked", "early-finish" or
+# "multi-chassis", in the
 # cluster DB's Config row (created if the lab has none yet).
 cutover() {
     local db=OVN_Migration rows
@@ -275,11 +282,12 @@ print(p.get("downtimeMs", -1), p.get("totalMs", -1), e - m["startTimestamp"], s.
 # series WORKLOAD: RUNS migrations per mode, alternating, the order
 # swapped every other pair so that each mode goes both ways as often.
 series() {
-    local i j mode modes=(multi-chassis unblocked naive)
+    local i j mode modes
+    read -ra modes <<<"$MODES"
     for ((i = 1; i <= RUNS; i++)); do
-        for ((j = 0; j < 3; j++)); do
+        for ((j = 0; j < ${#modes[@]}; j++)); do
             # Rotated each round: each mode follows each other one.
-            mode=${modes[(i + j) % 3]}
+            mode=${modes[(i + j) % ${#modes[@]}]}
             cutover "$mode" || fail "cannot set the cutover mode"
             migrate_once "$mode" "$1"
         done
@@ -466,16 +474,18 @@ print("QEMU's start.  post: QEMU's completion to Succeeded.  Stale copies of the
 print("requests on the target's port before the guest resumed (tgt) and on the source's after (src);")
 print("dup: replies seen twice.  CPU (ms): ovnmigd source/target, QEMU source/target, per migration.")
 print("Peers: (a) multi-chassis + activation-strategy=rarp, (a2) multi-chassis unblocked (no activation")
-print("strategy), (b) naive cutover, (c) bare QEMU to QEMU on a plain L2 bridge.  x(c): ratio to (c)'s")
+print("strategy), (a3) (a) with the LSP moved at QEMU's completion, (b) naive cutover, (c) bare QEMU")
+print("to QEMU on a plain L2 bridge.  x(c): ratio to (c)'s")
 print("median (p95 to p95), same run.")
 hdr = ("guest", "peer", "n", "out50", "out95", "x(c)50", "x(c)95", "tot50",
        "tot95", "x(c)50", "x(c)95", "1st50", "1st95", "post50", "res/net/gst",
        "tgt", "src", "dup", "cpu d-src/d-dst/q-src/q-dst", "load")
-fmt = ("%-5s %-14s %2s %5s %5s %6s %6s %5s %5s %6s %6s %5s %5s %6s %-11s "
+fmt = ("%-5s %-15s %2s %5s %5s %6s %6s %5s %5s %6s %6s %5s %5s %6s %-11s "
        "%4s %4s %3s %-27s %4s")
 print(fmt % hdr)
 PEERS = (("multi-chassis", "(a) multi-ch."), ("unblocked", "(a2) unblocked"),
-         ("naive", "(b) naive"), ("bare", "(c) bare L2"))
+         ("early-finish", "(a3) early fin."), ("naive", "(b) naive"),
+         ("bare", "(c) bare L2"))
 x = lambda v, c: "%.2f" % (v / c) if c and c > 0 and v >= 0 else "-"
 for work in ("idle", "dirty"):
     cb = [r for r in bare if r["workload"] == work]
