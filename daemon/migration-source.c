@@ -215,10 +215,10 @@ mige_hook_request(struct mig *m, enum step step)
     }
 }
 
-/* Takes the step 'step' through mige_hook_request() unless 'point' is held; a
- * held migration takes it at mige_release(). */
-static void
-hold_or(struct mig *m, unsigned int point, enum step step)
+/* Whether 'point' is held: the migration then waits there, before 'step',
+ * until mige_release(). */
+static bool
+held_at(struct mig *m, unsigned int point, enum step step)
 {
     if (m->e->holds & point) {
         if (!m->held) {
@@ -226,10 +226,20 @@ hold_or(struct mig *m, unsigned int point, enum step step)
                       mige_step_name(step));
         }
         m->held = point;
-        return;
+        return true;
     }
     m->held = 0;
-    mige_hook_request(m, step);
+    return false;
+}
+
+/* Takes the step 'step' through mige_hook_request() unless 'point' is held; a
+ * held migration takes it at mige_release(). */
+static void
+hold_or(struct mig *m, unsigned int point, enum step step)
+{
+    if (!held_at(m, point, step)) {
+        mige_hook_request(m, step);
+    }
 }
 
 /* The SB shows the target bound (the answer to S_HOOK_START): once the
@@ -239,21 +249,11 @@ void
 mige_source_bound(struct mig *m)
 {
     m->hook_bound = true;
-    if (m->step != S_HOOK_START || m->hook_cookie
-        || strcmp(mige_phase(m), "TargetReady")
-        || !m->rec->target_address) {
-        return;
+    if (m->step == S_HOOK_START && !m->hook_cookie
+        && !strcmp(mige_phase(m), "TargetReady") && m->rec->target_address
+        && !held_at(m, MIGE_HOLD_READY, S_CONNECT)) {
+        mige_source_connect(m);
     }
-    if (m->e->holds & MIGE_HOLD_READY) {
-        if (!m->held) {
-            VLOG_INFO("migration %s (%s): held before %s", m->uid, m->port,
-                      mige_step_name(S_CONNECT));
-        }
-        m->held = MIGE_HOLD_READY;
-        return;
-    }
-    m->held = 0;
-    mige_source_connect(m);
 }
 
 /* Ends the migration on the source: back to the source in OVN if the LSP
