@@ -75,7 +75,8 @@ daemon_ovnmigd_LDADD = daemon/libovnmigd.a daemon/libplumbing.a \
 	$(NL_LIBS) $(PCAP_LIBS) $(EVENT_LIBS) $(OVS_LIBS) -lpthread
 dist_man_MANS += docs/ovnmigd.8
 # A VM run by ovnmigd in the lab: lease, ARP, OVN port, restart, delete.
-LAB_TESTS += tests/lab/ovnmigd-vm.sh tests/lab/accel-boot.sh
+LAB_TESTS += tests/lab/ovnmigd-vm.sh tests/lab/accel-boot.sh \
+	tests/lab/ipv6-vm.sh
 # "vm show": the port's OpenFlow flows on br-int (daemon/flows.h).
 daemon_ovnmigd_SOURCES += daemon/flows.c daemon/flows.h
 check_PROGRAMS += tests/test-flows tests/test-flows-asan

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "openvswitch/dynamic-string.h"
+#include "packets.h"
 #include "socket-util.h"
 #include "sset.h"
 #include "util.h"
@@ -16,7 +17,8 @@
 #define MAX_LINE 4096
 
 enum kind { K_STRING, K_PATH, K_REMOTE, K_IPV4, K_MAC, K_IPV4_LIST,
-            K_NAME_LIST, K_UINT, K_IFNAME, K_ADDRESS, K_BOOL, K_ACCEL };
+            K_NAME_LIST, K_UINT, K_IFNAME, K_ADDRESS, K_BOOL, K_ACCEL,
+            K_IPV6_PREFIX, K_IPV6_LIST };
 
 struct key {
     const char *name;
@@ -54,6 +56,8 @@ static const struct key keys[] = {
     { "arp-kernel-fast-path", K_BOOL, F(arp_kernel_fast_path), 0, 0, false },
     { "accel", K_ACCEL, F(accel), 0, 0, false },
     { "boot-deadline", K_UINT, F(boot_deadline), 0, 86400, false },
+    { "subnet6", K_IPV6_PREFIX, F(subnet6), 0, 0, false },
+    { "dns6", K_IPV6_LIST, F(dns6), 0, 0, false },
 };
 
 static char *
@@ -106,6 +110,17 @@ ipv4_ok(const char *s)
 {
     ovs_be32 ip;
     return ip_parse(s, &ip);
+}
+
+/* A unicast IPv6 address (no link-local one: the guest reaches DNS
+ * through its router). */
+static bool
+ipv6_unicast_ok(const char *s)
+{
+    struct in6_addr a;
+    return (ipv6_parse(s, &a) && !ipv6_addr_is_multicast(&a)
+            && !ipv6_is_zero(&a) && !in6_is_lla(&a)
+            && !ipv6_addr_equals(&a, &in6addr_loopback));
 }
 
 static bool
@@ -194,6 +209,29 @@ set_value(struct ovnmigd_config *c, const struct key *key, char *value)
     case K_IPV4_LIST:
         return parse_list(value, p, ipv4_ok) ? NULL
                : "not a comma-separated list of IPv4 addresses";
+    case K_IPV6_LIST:
+        return parse_list(value, p, ipv6_unicast_ok) ? NULL
+               : "not a comma-separated list of unicast IPv6 addresses";
+    case K_IPV6_PREFIX: {
+        struct in6_addr prefix;
+        unsigned int plen;
+        char *error = ipv6_parse_cidr(value, &prefix, &plen);
+        if (error) {
+            free(error);
+            return "not an IPv6 prefix ADDRESS/LENGTH";
+        }
+        struct in6_addr mask = ipv6_create_mask(plen);
+        struct in6_addr net = ipv6_addr_bitand(&prefix, &mask);
+        if (!strchr(value, '/') || plen < 8 || plen > 120
+            || ipv6_addr_is_multicast(&prefix) || in6_is_lla(&prefix)
+            || !ipv6_addr_equals(&net, &prefix)) {
+            return "not a unicast IPv6 prefix of length 8 to 120 with "
+                   "no host bits (e.g. fd00:10::/64)";
+        }
+        c->subnet6 = prefix;
+        c->subnet6_plen = plen;
+        return NULL;
+    }
     case K_NAME_LIST:
         return parse_list(value, p, dns_name_ok) ? NULL
                : "not a comma-separated list of domain names";
@@ -306,6 +344,7 @@ ovnmigd_config_parse(const char *name, const char *text, size_t size,
     memset(c, 0, sizeof *c);
     svec_init(&c->dns);
     svec_init(&c->search);
+    svec_init(&c->dns6);
     ip_parse(OVNMIGD_DEFAULT_GATEWAY_IP, &c->gateway_ip);
     eth_addr_from_string(OVNMIGD_DEFAULT_GATEWAY_MAC, &c->gateway_mac);
     c->lease_time = OVNMIGD_DEFAULT_LEASE_TIME;
@@ -421,4 +460,5 @@ ovnmigd_config_destroy(struct ovnmigd_config *c)
     }
     svec_destroy(&c->dns);
     svec_destroy(&c->search);
+    svec_destroy(&c->dns6);
 }

@@ -53,6 +53,13 @@ struct ovnmigd_config {
     enum qvm_accel_mode accel;  /* QEMU's accelerator: default auto. */
     unsigned int boot_deadline; /* Seconds a guest has to show a sign of
                                  * life; 0: no deadline. */
+
+    /* IPv6 (optional).  With 'subnet6' set, a VM with an IPv6 address in
+     * it is served RA and NA from fe80::1 (with 'gateway_mac') and its
+     * /128 by DHCPv6, with 'dns6' and 'search'. */
+    struct in6_addr subnet6;
+    unsigned int subnet6_plen;  /* 0: no subnet6. */
+    struct svec dns6;           /* IPv6 addresses, as text. */
 };
 
 #define OVNMIGD_DEFAULT_GATEWAY_IP "169.254.1.1"

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "arpproxy/arp-proxy-io.h"
+#include "arpproxy/ndp-io.h"
 #include "command-line.h"
 #include "daemon.h"
 #include "daemon/cluster-db.h"
@@ -30,6 +31,7 @@
 #include "daemon/metrics.h"
 #include "daemon/migration.h"
 #include "daemon/vm-manager.h"
+#include "dhcpd/dhcp6-io.h"
 #include "dhcpd/dhcp-io.h"
 #include "fatal-signal.h"
 #include "lib/ovsdb-ssl.h"
@@ -49,6 +51,8 @@ struct ovnmigd {
     struct event_base *base;
     struct arpp_io *arp;
     struct dhcp_io *dhcp;
+    struct ndp_io *ndp;         /* NULL without subnet6. */
+    struct dhcp6_io *dhcp6;     /* NULL without subnet6. */
     struct ovnhook *hooks;
     struct cdb *cdb;
     struct vmm *vmm;
@@ -505,6 +509,36 @@ cmd_counters_show(struct ctl_request *req, int argc, const char *argv[],
     put_counter(&out, "ports", dhcp_io_n_ports(d->dhcp));
     put_counter(&out, "bindings", dhcp_io_n_bindings(d->dhcp));
 
+    if (d->ndp) {
+        struct ndp_counters nc;
+        struct ndp_io_ra_counters ras;
+        struct pktio_stats np;
+        ndp_io_get_counters(d->ndp, &nc, &ras, &np);
+        section_begin(&out, "ndp");
+        for (int i = 0; i < NDP_N_VERDICTS; i++) {
+            put_counter(&out, ndp_verdict_name(i), nc.n[i]);
+        }
+        put_counter(&out, "ra-unsolicited", ras.unsolicited);
+        put_counter(&out, "ra-solicited-multicast", ras.solicited_multicast);
+        put_counter(&out, "ra-solicited-unicast", ras.solicited_unicast);
+        put_pktio_counters(&out, &np);
+        put_counter(&out, "ports", ndp_io_n_ports(d->ndp));
+
+        struct dhcp6_counters c6;
+        struct pktio_stats p6;
+        dhcp6_io_get_counters(d->dhcp6, &c6, &p6);
+        section_begin(&out, "dhcp6");
+        for (int i = 0; i < DHCP6_N_EVENTS; i++) {
+            put_counter(&out, dhcp6_event_name(i), c6.events[i]);
+        }
+        for (int i = 1; i < DHCP6_N_DROPS; i++) {
+            put_counter(&out, dhcp6_drop_name(i), c6.drops[i]);
+        }
+        put_pktio_counters(&out, &p6);
+        put_counter(&out, "ports", dhcp6_io_n_ports(d->dhcp6));
+        put_counter(&out, "bindings", dhcp6_io_n_bindings(d->dhcp6));
+    }
+
     if (json) {
         char *text = json_to_string(out.root, JSSF_SORT);
         ds_put_format(&s, "%s\n", text);
@@ -643,6 +677,33 @@ main(int argc, char *argv[])
         ovs_fatal(-error, "DHCP server (needs CAP_NET_RAW)");
     }
 
+    if (d.cfg.subnet6_plen) {
+        /* The IPv6 router and DHCPv6, for VMs with an IPv6 address. */
+        struct ndp_config ncfg;
+        ndp_config_init(&ncfg);
+        ncfg.mac = d.cfg.gateway_mac;
+        ncfg.mtu = d.cfg.mtu;
+        for (size_t i = 0; i < d.cfg.dns6.n && i < NDP_MAX_DNS; i++) {
+            ipv6_parse(d.cfg.dns6.names[i], &ncfg.dns[ncfg.n_dns++]);
+        }
+        for (size_t i = 0; i < d.cfg.search.n && i < NDP_MAX_SEARCH; i++) {
+            ncfg.search[ncfg.n_search++] = d.cfg.search.names[i];
+        }
+        const char *why = NULL;
+        error = ndp_io_create(d.base, &ncfg, &d.ndp, &why);
+        if (error) {
+            ovs_fatal(-error, "IPv6 router%s%s", why ? ": " : "",
+                      why ? why : " (needs CAP_NET_RAW)");
+        }
+        struct dhcp6_server_config d6cfg;
+        dhcp6_server_config_init(&d6cfg);
+        d6cfg.server_mac = d.cfg.gateway_mac;
+        error = dhcp6_io_create(d.base, &d6cfg, &d.dhcp6);
+        if (error) {
+            ovs_fatal(-error, "DHCPv6 server (needs CAP_NET_RAW)");
+        }
+    }
+
     char gw[INET_ADDRSTRLEN], subnet_gw[INET_ADDRSTRLEN];
     struct ovnhook_options hopts = {
         .nb_remote = d.cfg.ovn_nb,
@@ -686,6 +747,8 @@ main(int argc, char *argv[])
         .hooks = d.hooks,
         .arp = d.arp,
         .dhcp = d.dhcp,
+        .ndp = d.ndp,
+        .dhcp6 = d.dhcp6,
         .cdb = d.cdb,
         .qemu = qemu,
         .accel = d.accel,
@@ -764,6 +827,8 @@ main(int argc, char *argv[])
     cdb_destroy(d.cdb);
     ovnhook_destroy(d.hooks);
     dhcp_io_destroy(d.dhcp);
+    dhcp6_io_destroy(d.dhcp6);
+    ndp_io_destroy(d.ndp);
     arpp_io_destroy(d.arp);
     event_base_free(d.base);
     ovnmigd_config_destroy(&d.cfg);

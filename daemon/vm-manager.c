@@ -18,7 +18,9 @@
 #include "daemon/config.h"
 #include "daemon/flows.h"
 #include "daemon/plumbing.h"
+#include "arpproxy/ndp-io.h"
 #include "dhcpd/dhcp-io.h"
+#include "dhcpd/dhcp6-io.h"
 #include "migrate/qemu-vm.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/hmap.h"
@@ -58,8 +60,12 @@ struct vm {
     struct eth_addr mac;
     ovs_be32 ip;
     unsigned int plen;
+    bool has_ip6;               /* 'ip6' is the guest's IPv6 address. */
+    struct in6_addr ip6;
 
     bool plumbed, arp_on, dhcp_on;
+    bool nd_on, dhcp6_on;       /* IPv6 router and DHCPv6 serve the port. */
+    bool ra_active;             /* Its unsolicited RAs run. */
     enum lsp_state lsp;
     uint64_t lsp_cookie;
     bool lsp_again;             /* Spec changed while a port_set ran. */
@@ -108,6 +114,8 @@ struct vmm {
     struct ovnhook *hooks;
     struct arpp_io *arp;
     struct dhcp_io *dhcp;
+    struct ndp_io *ndp;
+    struct dhcp6_io *dhcp6;
     struct cdb *cdb;
     char *qemu;
     enum qvm_accel accel;
@@ -268,10 +276,36 @@ publish_status(struct vmm *vmm, struct vm *vm)
 
 /* ------------------------------------------------------------ setup */
 
+/* Parses the VM's IPv6 address 'text' ("ADDRESS" or "ADDRESS/PLEN") into
+ * '*ip6' and checks it against the node's 'subnet6'.  Returns NULL or why
+ * the VM cannot run (the caller frees it). */
+static char *
+check_ipv6(const struct ovnmigd_config *cfg, const char *text,
+           struct in6_addr *ip6)
+{
+    unsigned int plen;
+    char *error = ipv6_parse_cidr(text, ip6, &plen);
+    if (error) {
+        free(error);
+        return xasprintf("ipv6 \"%s\" is not an IPv6 address", text);
+    }
+    if (!cfg->subnet6_plen) {
+        return xasprintf("ipv6 %s: the node's ovnmigd.conf has no subnet6",
+                         text);
+    }
+    struct in6_addr mask = ipv6_create_mask(cfg->subnet6_plen);
+    struct in6_addr net = ipv6_addr_bitand(ip6, &mask);
+    if (!ipv6_addr_equals(&net, &cfg->subnet6)
+        || ipv6_addr_equals(ip6, &cfg->subnet6)) {
+        return xasprintf("ipv6 %s is not a host address of subnet6", text);
+    }
+    return NULL;
+}
+
 /* Checks 'spec' and parses its addresses into 'vm'.  Returns NULL or why
  * the VM cannot run (the caller frees it). */
 static char *
-check_spec(struct vm *vm, const struct cdb_vm *spec)
+check_spec(const struct vmm *vmm, struct vm *vm, const struct cdb_vm *spec)
 {
     if (!eth_addr_from_string(spec->mac, &vm->mac)
         || eth_addr_is_multicast(vm->mac) || eth_addr_is_zero(vm->mac)) {
@@ -285,6 +319,14 @@ check_spec(struct vm *vm, const struct cdb_vm *spec)
     if (error || !vm->plen || vm->plen > 32) {
         free(error);
         return xasprintf("ipv4 \"%s\" is not A.B.C.D/P", spec->ipv4);
+    }
+    vm->has_ip6 = false;
+    if (spec->ipv6) {
+        char *why = check_ipv6(vmm->cfg, spec->ipv6, &vm->ip6);
+        if (why) {
+            return why;
+        }
+        vm->has_ip6 = true;
     }
     const char *kernel = smap_get(&spec->boot, "kernel");
     if (!kernel) {
@@ -416,10 +458,93 @@ setup_arp(struct vmm *vmm, struct vm *vm)
     return 0;
 }
 
+/* The IPv6 router (RA and NA from fe80::1) and DHCPv6 for a VM with an
+ * IPv6 address, on a node with subnet6; for others, nothing (and whatever
+ * served the port before is removed).  Unsolicited RAs run while the VM
+ * is active here: not while it is a migration's target, which sends its
+ * first RA when the migration ends here (the guest sends no RS after a
+ * move). */
+static int
+setup_ipv6(struct vmm *vmm, struct vm *vm)
+{
+    const char *ifname = vm->plumb.node_if;
+    if (!vmm->ndp || !vm->has_ip6) {
+        if (vm->nd_on) {
+            ndp_io_remove_port(vmm->ndp, ifname);
+            vm->nd_on = vm->ra_active = false;
+        }
+        if (vm->dhcp6_on) {
+            dhcp6_io_remove_port(vmm->dhcp6, ifname);
+            vm->dhcp6_on = false;
+        }
+        return 0;
+    }
+
+    const struct ovnmigd_config *cfg = vmm->cfg;
+    struct dhcp6_binding_config bc;
+    dhcp6_binding_config_init(&bc);
+    bc.mac = vm->mac;
+    bc.address = vm->ip6;
+    for (size_t i = 0; i < cfg->dns6.n && i < DHCP6_MAX_DNS; i++) {
+        ipv6_parse(cfg->dns6.names[i], &bc.dns[bc.n_dns++]);
+    }
+    for (size_t i = 0; i < cfg->search.n && i < DHCP6_MAX_SEARCH; i++) {
+        bc.search[bc.n_search++] = cfg->search.names[i];
+    }
+    struct dhcp6_binding *binding;
+    const char *why;
+    if (dhcp6_binding_create(&bc, &binding, &why)) {
+        fail(vm, false, "DHCPv6 binding: %s", why);
+        return -EINVAL;
+    }
+    if (!vm->dhcp6_on) {
+        int error = dhcp6_io_add_port(vmm->dhcp6, ifname);
+        if (error < 0 && error != -EEXIST) {
+            dhcp6_binding_destroy(binding);
+            fail(vm, true, "DHCPv6 on %s: %s", ifname, ovs_strerror(-error));
+            return error;
+        }
+        vm->dhcp6_on = true;
+    }
+    const struct dhcp6_binding *cur = dhcp6_io_find_binding(vmm->dhcp6,
+                                                            ifname);
+    if (cur && dhcp6_binding_equal(cur, binding)) {
+        dhcp6_binding_destroy(binding);
+    } else {
+        dhcp6_io_set_binding(vmm->dhcp6, ifname, binding);
+        /* The router's view of the guest's addresses changes too. */
+        if (vm->nd_on) {
+            ndp_io_remove_port(vmm->ndp, ifname);
+            vm->nd_on = vm->ra_active = false;
+        }
+    }
+
+    if (!vm->nd_on) {
+        int error = ndp_io_add_port(vmm->ndp, ifname, vm->mac, &vm->ip6, 1);
+        if (error == -EEXIST) {
+            ndp_io_remove_port(vmm->ndp, ifname);
+            error = ndp_io_add_port(vmm->ndp, ifname, vm->mac, &vm->ip6, 1);
+        }
+        if (error < 0) {
+            fail(vm, true, "IPv6 router on %s: %s", ifname,
+                 ovs_strerror(-error));
+            return error;
+        }
+        vm->nd_on = true;
+        vm->ra_active = false;
+    }
+    if (vm->ra_active != !vm->incoming) {
+        vm->ra_active = !vm->incoming;
+        ndp_io_set_active(vmm->ndp, ifname, vm->ra_active);
+    }
+    return 0;
+}
+
 static void
 request_lsp(struct vmm *vmm, struct vm *vm)
 {
     char ip[INET_ADDRSTRLEN];
+    char ip6[INET6_ADDRSTRLEN];
     snprintf(ip, sizeof ip, IP_FMT, IP_ARGS(vm->ip));
     struct ovnhook_port_spec ps = {
         .vm = vm->spec->name,
@@ -428,6 +553,10 @@ request_lsp(struct vmm *vmm, struct vm *vm)
         .ipv4 = ip,
         .node = vmm->cfg->chassis,
     };
+    if (vm->has_ip6) {
+        ipv6_string_mapped(ip6, &vm->ip6);
+        ps.ipv6 = ip6;
+    }
     struct op *op = op_new(vmm, OP_SET, vm->port);
     int error = ovnhook_port_set(vmm->hooks, &ps, op->cookie);
     if (error) {
@@ -650,7 +779,7 @@ reconcile(struct vmm *vmm, struct vm *vm)
     vmm->stats.reconciles++;
     vm->retry_at = 0;
 
-    char *why = check_spec(vm, vm->spec);
+    char *why = check_spec(vmm, vm, vm->spec);
     if (why) {
         if (!vm->spec_error) {
             vmm->stats.spec_errors++;
@@ -676,7 +805,7 @@ reconcile(struct vmm *vmm, struct vm *vm)
     }
     vm->plumbed = true;
 
-    if (setup_arp(vmm, vm) || setup_dhcp(vmm, vm)) {
+    if (setup_arp(vmm, vm) || setup_dhcp(vmm, vm) || setup_ipv6(vmm, vm)) {
         goto out;
     }
 
@@ -775,6 +904,14 @@ teardown(struct vmm *vmm, struct vm *vm)
         dhcp_io_remove_port(vmm->dhcp, vm->plumb.node_if);
         vm->dhcp_on = false;
     }
+    if (vm->nd_on) {
+        ndp_io_remove_port(vmm->ndp, vm->plumb.node_if);
+        vm->nd_on = vm->ra_active = false;
+    }
+    if (vm->dhcp6_on) {
+        dhcp6_io_remove_port(vmm->dhcp6, vm->plumb.node_if);
+        vm->dhcp6_on = false;
+    }
     struct op *op = op_new(vmm, OP_TEARDOWN_GET, vm->port);
     int error = ovnhook_port_get(vmm->hooks, vm->port, op->cookie);
     if (error) {
@@ -861,6 +998,8 @@ vmm_create(const struct vmm_options *opts)
     vmm->hooks = opts->hooks;
     vmm->arp = opts->arp;
     vmm->dhcp = opts->dhcp;
+    vmm->ndp = opts->ndp;
+    vmm->dhcp6 = opts->dhcp6;
     vmm->cdb = opts->cdb;
     vmm->qemu = opts->qemu ? xstrdup(opts->qemu) : NULL;
     vmm->accel = opts->accel;

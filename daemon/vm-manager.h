@@ -51,6 +51,8 @@ struct vmm_options {
     struct ovnhook *hooks;
     struct arpp_io *arp;
     struct dhcp_io *dhcp;
+    struct ndp_io *ndp;         /* IPv6 router and DHCPv6: both NULL */
+    struct dhcp6_io *dhcp6;     /* without subnet6 in the config. */
     struct cdb *cdb;
     const char *qemu;           /* NULL: qemu-system-x86_64. */
     enum qvm_accel accel;       /* What QEMUs started here run with. */

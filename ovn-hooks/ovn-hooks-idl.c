@@ -434,8 +434,15 @@ port_set_apply(struct idl_state *st, struct ovsdb_idl_txn *txn,
         nbrec_logical_switch_port_set_addresses(lsp, addrs, 1);
         changed = true;
     }
-    if (lsp->n_port_security != 1 || strcmp(lsp->port_security[0], addr)) {
-        nbrec_logical_switch_port_set_port_security(lsp, addrs, 1);
+    /* With an IPv6 address, port security admits every link-local
+     * source: a guest with stable-privacy addresses (RFC 7217) has no
+     * EUI-64 one, which is all OVN would admit by itself, and would lose
+     * its RS, NS and DHCPv6. */
+    char ps[sizeof addr + sizeof " fe80::/64"];
+    snprintf(ps, sizeof ps, "%s%s", addr, req->ipv6[0] ? " fe80::/64" : "");
+    const char *pss[] = { ps };
+    if (lsp->n_port_security != 1 || strcmp(lsp->port_security[0], ps)) {
+        nbrec_logical_switch_port_set_port_security(lsp, pss, 1);
         changed = true;
     }
     if (req->inserted) {

@@ -40,6 +40,8 @@ static const char full[] =
     "arp-kernel-fast-path = no\n"
     "accel = tcg\n"
     "boot-deadline = 0\n"
+    "subnet6 = fd00:10::/64\n"
+    "dns6 = fd00::53, fd00::54\n"
     "\n";
 
 static void
@@ -80,6 +82,12 @@ test_full(void **state)
     assert_false(c.arp_kernel_fast_path);
     assert_int_equal(c.accel, QVM_ACCEL_MODE_TCG);
     assert_int_equal(c.boot_deadline, 0);
+    struct in6_addr subnet6;
+    assert_true(ipv6_parse("fd00:10::", &subnet6));
+    assert_true(ipv6_addr_equals(&c.subnet6, &subnet6));
+    assert_int_equal(c.subnet6_plen, 64);
+    assert_int_equal(c.dns6.n, 2);
+    assert_string_equal(c.dns6.names[1], "fd00::54");
     ovnmigd_config_destroy(&c);
     ds_destroy(&errors);
 }
@@ -106,6 +114,8 @@ test_defaults(void **state)
     assert_true(c.arp_kernel_fast_path);
     assert_int_equal(c.accel, QVM_ACCEL_AUTO);
     assert_int_equal(c.boot_deadline, 300);
+    assert_int_equal(c.subnet6_plen, 0);
+    assert_int_equal(c.dns6.n, 0);
     assert_null(c.ssl_private_key);
     struct svec plain = SVEC_EMPTY_INITIALIZER;
     ovnmigd_config_plain_tcp(&c, &plain);
@@ -174,7 +184,9 @@ test_errors(void **state)
         "subnet-gateway = 0.0.0.0\n"           /* 12 */
         "arp-kernel-fast-path = maybe\n"        /* 13 */
         "accel = hvf\n"                         /* 14 */
-        "boot-deadline = 86401\n";              /* 15 */
+        "boot-deadline = 86401\n"               /* 15 */
+        "subnet6 = fd00:10::1/64\n"             /* 16: host bits */
+        "dns6 = fd00::53, fe80::1\n";           /* 17: link-local */
     struct ovnmigd_config c;
     struct ds errors = DS_EMPTY_INITIALIZER;
 
@@ -197,6 +209,10 @@ test_errors(void **state)
         "ovnmigd.conf:14: accel: \"hvf\" is not auto, kvm or tcg",
         "ovnmigd.conf:15: boot-deadline: \"86401\" is not a number of "
         "seconds from 0 (no deadline) to 86400",
+        "ovnmigd.conf:16: subnet6: \"fd00:10::1/64\" is not a unicast IPv6 "
+        "prefix",
+        "ovnmigd.conf:17: dns6:",
+        "is not a comma-separated list of unicast IPv6 addresses",
         "required key \"cluster-db\" is missing",
         "required key \"ovn-sb\" is missing",
         "required key \"logical-switch\" is missing",

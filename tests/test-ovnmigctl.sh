@@ -56,7 +56,8 @@ YAML
 }
 
 good vm1 0a:58:0a:64:00:05 262152Ki bridge >"$dir/vm1.yaml"
-run 0 "$dir/out" "$ctl" vm create -f "$dir/vm1.yaml" --node hv1 --ip 10.100.0.5/24
+run 0 "$dir/out" "$ctl" vm create -f "$dir/vm1.yaml" --node hv1 --ip 10.100.0.5/24 \
+    --ipv6 FD00:10:0::5
 grep -q "vm vm1 created in namespace team-a on node hv1" "$dir/out" || fail "create said: $(cat "$dir/out")"
 grep -q "warning: .*spec.template.spec.volumes" "$dir/out" || fail "unknown field not reported: $(cat "$dir/out")"
 run 0 "$dir/json" "$ctl" --json vm list
@@ -67,6 +68,7 @@ assert len(vms) == 1, vms
 v = vms[0]
 assert (v["name"], v["namespace"], v["node"]) == ("vm1", "team-a", "hv1"), v
 assert v["mac"] == "0a:58:0a:64:00:05" and v["ipv4"] == "10.100.0.5/24", v
+assert v["ipv6"] == "fd00:10::5", v
 assert v["memory"] == 262152 * 1024 and v["cpus"] == 1, v
 assert v["boot"] == {"kernel": "/boot/vmlinuz", "initrd": "/boot/initrd.img",
                      "cmdline": "console=ttyS0"}, v
@@ -98,6 +100,10 @@ good vm1 0a:58:0a:64:00:09 262152Ki bridge >"$dir/bad.yaml"
 bad "existing VM" "already exists"
 good vm9 0a:58:0a:64:00:05 262152Ki bridge >"$dir/bad.yaml"
 bad "MAC in use" "already the MAC"
+good vm9 0a:58:0a:64:00:09 262152Ki bridge >"$dir/bad.yaml"
+bad "link-local IPv6 address" "--ipv6 fe80::9: not a global or unique local" "--ipv6 fe80::9"
+bad "bad IPv6 address" "--ipv6 fd00::zz: not a global or unique local" "--ipv6 fd00::zz"
+bad "IPv6 address in use" "fd00:10::5 is already the address of VM vm1" "--ipv6 fd00:10::5"
 good vm9 0a:58:0a:64:00:09 262152Ki bridge >"$dir/bad.yaml"
 run 1 "$dir/out" "$ctl" vm create -f "$dir/bad.yaml" --node hv7 --ip 10.100.0.9/24
 grep -q 'no node "hv7"' "$dir/out" || fail "unknown node: $(cat "$dir/out")"

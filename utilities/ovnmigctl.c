@@ -81,7 +81,7 @@ usage(void)
 usage: %s [OPTIONS] COMMAND [ARG...]\n\
 \n\
 VMs (rows of the cluster database):\n\
-  vm create -f FILE --node NODE --ip A.B.C.D/P\n\
+  vm create -f FILE --node NODE --ip A.B.C.D/P [--ipv6 ADDRESS]\n\
                             a VM from a KubeVirt VirtualMachine YAML\n\
   vm list                   VMs of the cluster\n\
   vm show NAME [--namespace NS]\n\
@@ -263,7 +263,7 @@ read_file(const char *path, size_t *sizep)
 static void
 cmd_vm_create(int argc, char *argv[])
 {
-    const char *file = NULL, *node = NULL, *ip_arg = NULL;
+    const char *file = NULL, *node = NULL, *ip_arg = NULL, *ip6_arg = NULL;
     for (int i = 0; i < argc; i++) {
         if ((!strcmp(argv[i], "-f") || !strcmp(argv[i], "--file"))
             && i + 1 < argc) {
@@ -272,6 +272,8 @@ cmd_vm_create(int argc, char *argv[])
             node = argv[++i];
         } else if (!strcmp(argv[i], "--ip") && i + 1 < argc) {
             ip_arg = argv[++i];
+        } else if (!strcmp(argv[i], "--ipv6") && i + 1 < argc) {
+            ip6_arg = argv[++i];
         } else {
             usage_error("vm create: unexpected argument \"%s\"", argv[i]);
         }
@@ -312,6 +314,19 @@ cmd_vm_create(int argc, char *argv[])
     }
     char ip_text[32];
     snprintf(ip_text, sizeof ip_text, IP_FMT"/%u", IP_ARGS(ip), plen);
+
+    /* The guest's IPv6 address, served as a /128 by DHCPv6: the node
+     * checks it against its subnet6. */
+    char ip6_text[INET6_ADDRSTRLEN] = "";
+    if (ip6_arg) {
+        struct in6_addr ip6;
+        if (!ipv6_parse(ip6_arg, &ip6) || ipv6_addr_is_multicast(&ip6)
+            || ipv6_is_zero(&ip6) || in6_is_lla(&ip6)) {
+            fail("--ipv6 %s: not a global or unique local IPv6 address",
+                 ip6_arg);
+        }
+        ipv6_string_mapped(ip6_text, &ip6);
+    }
 
     struct eth_addr mac;
     if (vm.mac) {
@@ -359,6 +374,11 @@ cmd_vm_create(int argc, char *argv[])
                 fail("%s is already the address of VM %s in %s", ip_text,
                      other->name, other->namespace_);
             }
+            if (ip6_text[0] && other->ipv6
+                && !strcmp(other->ipv6, ip6_text)) {
+                fail("%s is already the address of VM %s in %s", ip6_text,
+                     other->name, other->namespace_);
+            }
             if (!strcasecmp(other->mac, mac_text)) {
                 fail("%s is already the MAC of VM %s in %s", mac_text,
                      other->name, other->namespace_);
@@ -387,6 +407,9 @@ cmd_vm_create(int argc, char *argv[])
         smap_destroy(&boot);
         omrec_vm_set_mac(row, mac_text);
         omrec_vm_set_ipv4(row, ip_text);
+        if (ip6_text[0]) {
+            omrec_vm_set_ipv6(row, ip6_text);
+        }
         omrec_vm_set_eviction_strategy(row, vm.eviction_strategy
                                        ? vm.eviction_strategy : "None");
         if (db_commit(txn)) {
@@ -600,6 +623,9 @@ cmd_vm_show(int argc, char *argv[])
         printf("  mac %s, ipv4 %s, memory %"PRId64" KiB, %"PRId64" CPU(s), "
                "evictionStrategy %s\n", vm->mac, vm->ipv4 ? vm->ipv4 : "-",
                vm->memory / 1024, vm->cpus, vm->eviction_strategy);
+        if (vm->ipv6) {
+            printf("  ipv6 %s\n", vm->ipv6);
+        }
         struct smap_node *node;
         printf("  boot:");
         SMAP_FOR_EACH (node, &vm->boot) {

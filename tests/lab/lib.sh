@@ -229,9 +229,10 @@ require_vm_lab() {
     export OVNMIG_GUEST_DIR=$guest
 }
 
-# guest_vm_yaml NAME EVICTION-STRATEGY LABELS: a KubeVirt VirtualMachine
-# booting a 128 MiB test guest (after require_vm_lab) in namespace default,
-# live-migratable; LABELS in YAML flow style ("bw: low", or "").
+# guest_vm_yaml NAME EVICTION-STRATEGY LABELS [KERNEL-ARGS]: a KubeVirt
+# VirtualMachine booting a 128 MiB test guest (after require_vm_lab) in
+# namespace default, live-migratable; LABELS in YAML flow style ("bw: low",
+# or ""); KERNEL-ARGS for the guest's init (tests/guest/init: ovnmig.*).
 guest_vm_yaml() {
     cat <<EOF
 apiVersion: kubevirt.io/v1
@@ -257,7 +258,7 @@ spec:
             bridge: {}
         firmware:
           kernelBoot:
-            kernelArgs: console=ttyS0 panic=-1
+            kernelArgs: console=ttyS0 panic=-1${4:+ $4}
             container:
               kernelPath: $guest/vmlinuz
               initrdPath: $guest/initramfs.gz
