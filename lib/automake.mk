@@ -14,7 +14,9 @@ lib_libovnmig_a_SOURCES = \
 	lib/quantity.c \
 	lib/quantity.h \
 	lib/tool.c \
-	lib/tool.h
+	lib/tool.h \
+	lib/yaml-doc.c \
+	lib/yaml-doc.h
 # pktio watches link notifications through libnl-3: every program that
 # links it takes $(NL_LIBS).
 lib_libovnmig_a_CPPFLAGS = $(AM_CPPFLAGS) $(NL_CFLAGS)
@@ -34,7 +36,8 @@ check_PROGRAMS += tests/test-kubevirt-yaml tests/test-kubevirt-yaml-asan
 UNIT_TESTS += tests/test-kubevirt-yaml tests/test-kubevirt-yaml-asan
 EXTRA_DIST += tests/data/vm1.yaml tests/data/policy1.yaml
 tests_test_kubevirt_yaml_SOURCES = tests/test-kubevirt-yaml.c \
-	lib/kubevirt-yaml.c lib/kubevirt-yaml.h lib/quantity.c lib/quantity.h
+	lib/kubevirt-yaml.c lib/kubevirt-yaml.h lib/quantity.c lib/quantity.h \
+	lib/yaml-doc.c lib/yaml-doc.h
 tests_test_kubevirt_yaml_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DTOP_SRCDIR='"$(abs_top_srcdir)"'
 tests_test_kubevirt_yaml_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(YAML_CFLAGS)
@@ -48,7 +51,7 @@ tests_test_kubevirt_yaml_asan_LDADD = $(tests_test_kubevirt_yaml_LDADD)
 
 FUZZ_TARGETS += kubevirt-yaml
 KUBEVIRT_YAML_FUZZ_SOURCES = tests/fuzz/fuzz-kubevirt-yaml.c \
-	lib/kubevirt-yaml.c lib/quantity.c
+	lib/kubevirt-yaml.c lib/quantity.c lib/yaml-doc.c
 check_PROGRAMS += tests/fuzz/kubevirt-yaml-corpus-run
 UNIT_TESTS += tests/fuzz/kubevirt-yaml-corpus-run
 tests_fuzz_kubevirt_yaml_corpus_run_SOURCES = tests/fuzz/standalone.c \

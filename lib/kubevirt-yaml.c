@@ -11,61 +11,29 @@
 #include <yaml.h>
 
 #include "lib/quantity.h"
+#include "lib/yaml-doc.h"
 #include "openvswitch/dynamic-string.h"
 #include "packets.h"
 #include "util.h"
 
 /* The walk descends only into the fields it knows, so the schema bounds
- * its depth, even for a document whose aliases form a cycle; this bounds
- * the work of one whose aliases point many times at one large node. */
-#define MAX_VISITS 100000
+ * its depth, even for a document whose aliases form a cycle; the budget
+ * of lib/yaml-doc.h bounds the work of one whose aliases point many times
+ * at one large node. */
 
 struct ctx {
     const struct kind *kind;
-    yaml_document_t *doc;
+    struct ydoc y;              /* The document; its first error stops the
+                                 * walk. */
     struct kvyaml_vm *vm;               /* What is being read: one of */
     struct kvyaml_policy *policy;       /* these two. */
     struct svec *unknown;               /* Its paths of unread fields. */
-    char *error;                /* First error; stops the walk. */
-    size_t visits;
 };
 
-static void OVS_PRINTF_FORMAT(2, 3)
-fail(struct ctx *c, const char *format, ...)
-{
-    if (!c->error) {
-        va_list args;
-        va_start(args, format);
-        c->error = xvasprintf(format, args);
-        va_end(args);
-    }
-}
-
-static yaml_node_t *
-node(struct ctx *c, int index)
-{
-    if (++c->visits > MAX_VISITS) {
-        fail(c, "document too complex");
-        return NULL;
-    }
-    return yaml_document_get_node(c->doc, index);
-}
-
-/* The scalar 'n' as a string, or NULL (and an error) if it is not one. */
-static const char *
-scalar(struct ctx *c, yaml_node_t *n, const char *path)
-{
-    if (!n || n->type != YAML_SCALAR_NODE) {
-        fail(c, "%s: expected a value", path);
-        return NULL;
-    }
-    /* A NUL inside would cut the value short without anyone noticing. */
-    if (strlen((char *) n->data.scalar.value) != n->data.scalar.length) {
-        fail(c, "%s: contains a NUL character", path);
-        return NULL;
-    }
-    return (const char *) n->data.scalar.value;
-}
+/* lib/yaml-doc.h's helpers, on this walk's document. */
+#define fail(C, ...) ydoc_fail(&(C)->y, __VA_ARGS__)
+#define node(C, INDEX) ydoc_node(&(C)->y, INDEX)
+#define scalar(C, N, PATH) ydoc_scalar(&(C)->y, N, PATH)
 
 static bool
 is_mapping(struct ctx *c, yaml_node_t *n, const char *path)
@@ -99,7 +67,7 @@ walk(struct ctx *c, yaml_node_t *n, const char *path, field_fn *field)
         return;
     }
     for (yaml_node_pair_t *p = n->data.mapping.pairs.start;
-         p < n->data.mapping.pairs.top && !c->error; p++) {
+         p < n->data.mapping.pairs.top && !c->y.error; p++) {
         const char *key = scalar(c, node(c, p->key), path);
         yaml_node_t *value = node(c, p->value);
         if (!key || !value) {
@@ -120,7 +88,7 @@ string_map(struct ctx *c, yaml_node_t *n, const char *path, struct smap *map)
         return;
     }
     for (yaml_node_pair_t *p = n->data.mapping.pairs.start;
-         p < n->data.mapping.pairs.top && !c->error; p++) {
+         p < n->data.mapping.pairs.top && !c->y.error; p++) {
         const char *key = scalar(c, node(c, p->key), path);
         const char *value = key ? scalar(c, node(c, p->value), path) : NULL;
         if (value) {
@@ -517,45 +485,24 @@ check_vm(struct ctx *c)
 static int
 parse_document(const char *text, size_t size, struct ctx *c, char **errorp)
 {
-    *errorp = NULL;
-    if (size > KVYAML_MAX_SIZE) {
-        *errorp = xasprintf("document over %d bytes", KVYAML_MAX_SIZE);
-        return -EFBIG;
-    }
+    yaml_node_t *root;
+    int error = ydoc_load(&c->y, text, size, KVYAML_MAX_SIZE, &root);
 
-    yaml_parser_t parser;
-    yaml_document_t doc;
-    yaml_parser_initialize(&parser);
-    yaml_parser_set_input_string(&parser, (const unsigned char *) text,
-                                 size);
-    if (!yaml_parser_load(&parser, &doc)) {
-        *errorp = xasprintf("YAML error at line %zu, column %zu: %s",
-                            parser.problem_mark.line + 1,
-                            parser.problem_mark.column + 1,
-                            parser.problem ? parser.problem : "unknown");
-        yaml_parser_delete(&parser);
-        return -EINVAL;
+    if (!error) {
+        if (!root) {
+            fail(c, "empty document");
+        } else {
+            walk(c, root, "", top_field);
+        }
+        if (!c->y.error) {
+            c->kind->check(c);
+        }
+        error = c->y.error ? -EINVAL : 0;
     }
-
-    c->doc = &doc;
-    yaml_node_t *root = yaml_document_get_root_node(&doc);
-    if (!root) {
-        fail(c, "empty document");
-    } else {
-        walk(c, root, "", top_field);
-    }
-    if (!c->error) {
-        c->kind->check(c);
-    }
-    yaml_document_delete(&doc);
-    yaml_parser_delete(&parser);
-    c->doc = NULL;
-
-    if (c->error) {
-        *errorp = c->error;
-        return -EINVAL;
-    }
-    return 0;
+    *errorp = c->y.error;
+    c->y.error = NULL;
+    ydoc_destroy(&c->y);
+    return error;
 }
 
 int
@@ -691,7 +638,7 @@ selector(struct ctx *c, yaml_node_t *n, const char *path, struct smap *map)
     string_map(c, n, path, map);
     struct smap_node *node;
     SMAP_FOR_EACH (node, map) {
-        char *error = c->error ? NULL
+        char *error = c->y.error ? NULL
                                : kvyaml_check_label(node->key, node->value);
         if (error) {
             fail(c, "%s: %s", path, error);
