@@ -12,6 +12,7 @@
 #include <event2/event.h>
 #include <netdb.h>
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 #include <stdio.h>
@@ -30,7 +31,6 @@
 
 VLOG_DEFINE_THIS_MODULE(kube_client);
 
-#define SA_DIR "/var/run/secrets/kubernetes.io/serviceaccount"
 #define MAX_TOKEN (64 * 1024)
 
 struct kube_client {
@@ -44,6 +44,7 @@ struct kube_client {
     int port;
     char *prefix;               /* Path prefix of the server URL, or "". */
     char *token_file;
+    char *token;
     SSL_CTX *ssl_ctx;
     struct ovs_list requests;   /* Contains "struct kube_request"s. */
 };
@@ -63,50 +64,6 @@ struct kube_request {
     bool finished;              /* 'done' was called. */
     bool cancelled;
 };
-
-void
-kube_config_destroy(struct kube_config *config)
-{
-    if (config) {
-        free(config->server);
-        free(config->token_file);
-        free(config->ca_file);
-        free(config->cert_file);
-        free(config->key_file);
-        memset(config, 0, sizeof *config);
-    }
-}
-
-int
-kube_config_in_cluster(const char *sa_dir, struct kube_config *config,
-                       char **errorp)
-{
-    const char *host = getenv("KUBERNETES_SERVICE_HOST");
-    const char *port = getenv("KUBERNETES_SERVICE_PORT");
-
-    memset(config, 0, sizeof *config);
-    *errorp = NULL;
-    if (!host || !host[0] || !port || !port[0]) {
-        *errorp = xstrdup("not in a pod: KUBERNETES_SERVICE_HOST and "
-                          "KUBERNETES_SERVICE_PORT are not set");
-        return -ENOENT;
-    }
-    sa_dir = sa_dir ? sa_dir : SA_DIR;
-    config->server = xasprintf(strchr(host, ':') ? "https://[%s]:%s"
-                               : "https://%s:%s", host, port);
-    config->token_file = xasprintf("%s/token", sa_dir);
-    config->ca_file = xasprintf("%s/ca.crt", sa_dir);
-    for (const char *f = config->token_file; f;
-         f = f == config->token_file ? config->ca_file : NULL) {
-        if (access(f, R_OK)) {
-            int error = errno;
-            *errorp = xasprintf("%s: %s", f, ovs_strerror(error));
-            kube_config_destroy(config);
-            return -error;
-        }
-    }
-    return 0;
-}
 
 static bool
 is_loopback(const char *host)
@@ -212,6 +169,53 @@ ssl_errors(void)
     return ds_steal_cstr(&s);
 }
 
+/* Adds the PEM certificates in 'pem' to the CAs 'ctx' trusts.  Returns
+ * how many. */
+static int
+add_ca_pem(SSL_CTX *ctx, const char *pem)
+{
+    X509_STORE *store = SSL_CTX_get_cert_store(ctx);
+    BIO *bio = BIO_new_mem_buf(pem, -1);
+    X509 *x;
+    int n = 0;
+
+    while (bio && (x = PEM_read_bio_X509(bio, NULL, NULL, NULL))) {
+        n += X509_STORE_add_cert(store, x) == 1;
+        X509_free(x);
+    }
+    BIO_free(bio);
+    ERR_clear_error();          /* The end of the PEM reads as an error. */
+    return n;
+}
+
+/* Uses the client certificate (and its chain) and key in PEM 'cert' and
+ * 'key'.  Returns true on success. */
+static bool
+use_cert_pem(SSL_CTX *ctx, const char *cert, const char *key)
+{
+    BIO *bio = BIO_new_mem_buf(cert, -1);
+    X509 *x = bio ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
+    bool ok = x && SSL_CTX_use_certificate(ctx, x) == 1;
+
+    X509_free(x);
+    while (ok && (x = PEM_read_bio_X509(bio, NULL, NULL, NULL))) {
+        if (!SSL_CTX_add_extra_chain_cert(ctx, x)) {
+            X509_free(x);
+            ok = false;
+        }
+    }
+    BIO_free(bio);
+    ERR_clear_error();
+
+    bio = BIO_new_mem_buf(key, -1);
+    EVP_PKEY *pkey = bio ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL)
+                     : NULL;
+    ok = ok && pkey && SSL_CTX_use_PrivateKey(ctx, pkey) == 1;
+    EVP_PKEY_free(pkey);
+    BIO_free(bio);
+    return ok;
+}
+
 static int
 setup_tls(struct kube_client *client, const struct kube_config *config,
           char **errorp)
@@ -225,9 +229,14 @@ setup_tls(struct kube_client *client, const struct kube_config *config,
     client->ssl_ctx = ctx;
     SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
     SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
-    if (config->ca_file
-        ? !SSL_CTX_load_verify_locations(ctx, config->ca_file, NULL)
-        : !SSL_CTX_set_default_verify_paths(ctx)) {
+    if (config->ca_pem) {
+        if (!add_ca_pem(ctx, config->ca_pem)) {
+            *errorp = xstrdup("the CA data holds no PEM certificate");
+            return -EINVAL;
+        }
+    } else if (config->ca_file
+               ? !SSL_CTX_load_verify_locations(ctx, config->ca_file, NULL)
+               : !SSL_CTX_set_default_verify_paths(ctx)) {
         char *why = ssl_errors();
         *errorp = xasprintf("%s: cannot load the CA certificates: %s",
                             config->ca_file ? config->ca_file
@@ -235,17 +244,29 @@ setup_tls(struct kube_client *client, const struct kube_config *config,
         free(why);
         return -EINVAL;
     }
-    if (config->cert_file || config->key_file) {
-        if (!config->cert_file || !config->key_file
-            || !SSL_CTX_use_certificate_chain_file(ctx, config->cert_file)
-            || !SSL_CTX_use_PrivateKey_file(ctx, config->key_file,
-                                            SSL_FILETYPE_PEM)
-            || !SSL_CTX_check_private_key(ctx)) {
+
+    bool cert = config->cert_file || config->cert_pem;
+    bool key = config->key_file || config->key_pem;
+    if (cert || key) {
+        bool ok = cert && key;
+        if (ok && config->cert_pem && config->key_pem) {
+            ok = use_cert_pem(ctx, config->cert_pem, config->key_pem);
+        } else if (ok && config->cert_file && config->key_file) {
+            ok = (SSL_CTX_use_certificate_chain_file(ctx, config->cert_file)
+                  && SSL_CTX_use_PrivateKey_file(ctx, config->key_file,
+                                                 SSL_FILETYPE_PEM));
+        } else {
+            ok = false;         /* One from a file, one from data. */
+        }
+        if (!ok || !SSL_CTX_check_private_key(ctx)) {
             char *why = ssl_errors();
             *errorp = xasprintf("TLS client certificate %s and key %s: %s",
-                                config->cert_file ? config->cert_file : "-",
-                                config->key_file ? config->key_file : "-",
-                                why[0] ? why : "both are needed");
+                                config->cert_file ? config->cert_file
+                                : config->cert_pem ? "(data)" : "-",
+                                config->key_file ? config->key_file
+                                : config->key_pem ? "(data)" : "-",
+                                why[0] ? why : "both are needed, both from "
+                                "files or both as data");
             free(why);
             return -EINVAL;
         }
@@ -284,6 +305,16 @@ kube_client_create(struct event_base *base, const struct kube_config *config,
         /* Without one, libevent resolves the name blocking. */
     }
     client->token_file = nullable_xstrdup(config->token_file);
+    client->token = nullable_xstrdup(config->token);
+    for (const char *c = client->token; c && *c; c++) {
+        if (!isgraph((unsigned char) *c)) {
+            *errorp = xstrdup("the bearer token holds a space or a control "
+                              "character");
+            kube_client_destroy(client);
+            *clientp = NULL;
+            return -EINVAL;
+        }
+    }
     *clientp = client;
     return 0;
 }
@@ -307,6 +338,7 @@ kube_client_destroy(struct kube_client *client)
         free(client->host_header);
         free(client->prefix);
         free(client->token_file);
+        free(client->token);
         free(client);
     }
 }
@@ -566,6 +598,8 @@ kube_request_start(struct kube_client *client,
                          client->token_file, ovs_strerror(-error));
             return error;
         }
+    } else if (client->token) {
+        token = xstrdup(client->token);
     }
 
     struct kube_request *req = xzalloc(sizeof *req);

@@ -13,9 +13,9 @@
  * read from its file for every request, so a rotated service-account
  * token is picked up at once.
  *
- * Credentials come from a pod's service account (kube_config_in_cluster())
- * or are given.  Plain http:// is refused for anything but a loopback
- * address (the tests' stand-in).
+ * Credentials come from a pod's service account or a kubeconfig file
+ * (kube/credentials.h).  Plain http:// is refused for anything but a
+ * loopback address (the tests' stand-in).
  */
 #ifndef OVNMIG_KUBE_CLIENT_H
 #define OVNMIG_KUBE_CLIENT_H 1
@@ -23,30 +23,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "kube/credentials.h"
+
 struct event_base;
 struct json;
 struct kube_client;
 struct kube_request;
-
-/* Where the API server is and how to prove who we are. */
-struct kube_config {
-    char *server;               /* "https://10.96.0.1:443". */
-    char *token_file;           /* Bearer token; NULL for none. */
-    char *ca_file;              /* PEM CAs for https; NULL: the system's. */
-    char *cert_file;            /* TLS client certificate, or NULL. */
-    char *key_file;             /* ... and its key. */
-};
-
-/* Frees what 'config' holds (not 'config' itself). */
-void kube_config_destroy(struct kube_config *config);
-
-/* The in-cluster configuration of a pod: the server from
- * KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT, the token and CA
- * from the service account directory 'sa_dir' (NULL: the standard
- * /var/run/secrets/kubernetes.io/serviceaccount).  Returns 0, or a
- * negative errno with a message in '*errorp' (the caller frees it). */
-int kube_config_in_cluster(const char *sa_dir, struct kube_config *config,
-                           char **errorp);
 
 /* Creates a client of the server 'config' names (copied).  Returns 0, or
  * a negative errno with a message in '*errorp' (the caller frees it): a

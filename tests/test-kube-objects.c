@@ -126,8 +126,9 @@ static void
 test_vmi(void **state)
 {
     struct json *json = parse(
-        "{\"apiVersion\":\"kubevirt.io/v1\",\"kind\":\"VirtualMachineInstance\","
-        "\"metadata\":{\"name\":\"vm1\",\"namespace\":\"ns\",\"uid\":"
+        "{\"apiVersion\":\"kubevirt.io/v1\","
+        "\"kind\":\"VirtualMachineInstance\",\"metadata\":{"
+        "\"name\":\"vm1\",\"namespace\":\"ns\",\"uid\":"
         "\"vmi-uid\",\"resourceVersion\":\"130\",\"labels\":{"
         "\"kubevirt.io/nodeName\":\"node1\","
         "\"kubevirt.io/migrationTargetNodeName\":\"node2\"},"

@@ -903,6 +903,36 @@ test_tls_and_token(void **state)
     wait_mirror(&m, "default/a");
     mirror_stop(&m);
 
+    /* The same through a kubeconfig: CA and token inline. */
+    assert_true(run_openssl("base64 -A -in cert.pem -out cert.b64"));
+    char *b64_path = xasprintf("%s/cert.b64", dir);
+    FILE *f = fopen(b64_path, "r");
+    char b64[8192] = "";
+    assert_non_null(f);
+    assert_non_null(fgets(b64, sizeof b64, f));
+    fclose(f);
+    free(b64_path);
+    char *kubeconfig = xasprintf(
+        "apiVersion: v1\nkind: Config\ncurrent-context: c\n"
+        "clusters:\n- name: s\n  cluster:\n"
+        "    server: https://127.0.0.1:%d\n"
+        "    certificate-authority-data: %s\n"
+        "contexts:\n- name: c\n  context: {cluster: s, user: u}\n"
+        "users:\n- name: u\n  user: {token: token-2}\n",
+        standin_port, b64);
+    struct kube_config from_file;
+    assert_int_equal(kube_kubeconfig_parse(kubeconfig, strlen(kubeconfig),
+                                           NULL, dir, &from_file, &error),
+                     0);
+    free(kubeconfig);
+    struct kube_client *by_kubeconfig;
+    assert_int_equal(kube_client_create(base, &from_file, &by_kubeconfig,
+                                        &error), 0);
+    assert_int_equal(api_on(by_kubeconfig, "GET", "/api/v1/pods", NULL, NULL,
+                            NULL), 200);
+    kube_client_destroy(by_kubeconfig);
+    kube_config_destroy(&from_file);
+
     /* The system's CAs do not know the stand-in's: refused. */
     struct kube_client *untrusting;
     free(config.ca_file);

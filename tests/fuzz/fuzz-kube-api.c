@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0
  *
  * libFuzzer target: the Kubernetes client's parsers (kube/http.c,
- * kube/stream.c) on arbitrary bytes.  The input's first line names what
- * the rest is -- "watch", "list" or "http" (an HTTP response whose body is
- * a watch stream) -- and the rest is fed in pieces whose sizes come from
+ * kube/stream.c, kube/credentials.c) on arbitrary bytes.  The input's
+ * first line names what the rest is -- "watch", "list", "http" (an HTTP
+ * response whose body is a watch stream) or "kubeconfig" -- and the rest
+ * of a stream is fed in pieces whose sizes come from
  * the input too, so that every split point is tried.  Every object handed
  * over is also read as a virt-launcher pod, a VMI and a VMIM
  * (kube/objects.c).  Whatever the bytes, decoding ends in a result or an
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kube/credentials.h"
 #include "kube/http.h"
 #include "kube/objects.h"
 #include "kube/stream.h"
@@ -164,6 +166,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         kube_http_destroy(&d);
         kube_watch_decoder_destroy(&s.watch);
+    } else if (mode_len == 10 && !memcmp(mode, "kubeconfig", 10)) {
+        struct kube_config config;
+        char *error;
+
+        if (kube_kubeconfig_parse((const char *) data, size, NULL, "/etc",
+                                  &config, &error)) {
+            ovs_assert(error && !config.server);
+            free(error);
+        } else {
+            ovs_assert(!error && config.server);
+        }
+        kube_config_destroy(&config);
     }
     return 0;
 }
