@@ -33,6 +33,14 @@ VLOG_DEFINE_THIS_MODULE(mig_driver);
 /* The id of the TLS credentials object the driver adds to QEMU. */
 #define TLS_OBJECT_ID "ovnmig-tls"
 
+/* How long QEMU may stay in "cancelling" after migrate_cancel, unless the
+ * caller says otherwise (mig_params.end_wait_ms).  QEMU 7.2 under TCG on
+ * a busy 2-CPU machine took 37-500 ms (median 115, 26 cancels of
+ * test-migrate): its migration thread sleeps out the bandwidth cap before
+ * it sees the stream shut down, then cleans up.  The bound is for a QEMU
+ * that hangs, not for a slow one. */
+#define END_WAIT_MS 30000
+
 void
 mig_params_from_config(struct mig_params *p, const struct mig_config *c,
                        const char *uri)
@@ -44,6 +52,7 @@ mig_params_from_config(struct mig_params *p, const struct mig_config *c,
     p->auto_converge = c->allow_auto_converge;
     p->post_copy = c->allow_post_copy;
     p->poll_ms = 100;
+    p->end_wait_ms = END_WAIT_MS;
 }
 
 static struct json *
@@ -303,8 +312,20 @@ struct mig_source {
     bool attached;              /* mig_source_attach(): no chain. */
     long long int stop_ms;          /* QEMU's STOP at the switchover, or 0. */
     bool finished;              /* 'done' was called. */
-    bool cancelling;
     bool destroyed;             /* Free once n_pending drops to 0. */
+
+    /* Once cancelling (source_cancel()), 'done' waits for QEMU to end its
+     * migration (a "cancelled", "failed" or "completed" status): until
+     * then QEMU refuses to start another one.  It then reports
+     * 'end_error' and 'end_message', the cancel's reason (or 0 if QEMU
+     * completed after all); -EBUSY if 'end_timer' fires first. */
+    bool cancelling;
+    int end_error;
+    char *end_message;
+    unsigned int end_wait_ms;
+    struct event *end_timer;
+    long long int cancel_ms;    /* time_msec() of migrate_cancel, or 0. */
+    char last_status[32];       /* QEMU's, from the last query-migrate. */
 };
 
 static void
@@ -315,6 +336,10 @@ source_maybe_free(struct mig_source *s)
         if (s->timer) {
             event_free(s->timer);
         }
+        if (s->end_timer) {
+            event_free(s->end_timer);
+        }
+        free(s->end_message);
         free(s->uri);
         free(s);
     }
@@ -329,6 +354,9 @@ source_finish(struct mig_source *s, int error, const char *message)
     s->finished = true;
     if (s->timer) {
         evtimer_del(s->timer);
+    }
+    if (s->end_timer) {
+        evtimer_del(s->end_timer);
     }
     if (error) {
         VLOG_WARN("migration to %s: %s", s->uri,
@@ -368,6 +396,76 @@ ram_get(const struct json *ram, const char *name)
 
 static void poll_timer(evutil_socket_t, short, void *);
 
+/* Whether "migrate" went out (or, attached, the migration was already
+ * QEMU's): before, QEMU's status and events are an earlier migration's. */
+static bool
+source_migrating(const struct mig_source *s)
+{
+    return s->attached || s->chain.all_sent;
+}
+
+/* Records why the migration stops: 'done' will report 'error' and
+ * 'message' once QEMU has ended it, and no command of the chain goes out
+ * any more. */
+static void
+source_stop(struct mig_source *s, int error, const char *message)
+{
+    s->cancelling = true;
+    s->end_error = error;
+    free(s->end_message);
+    s->end_message = xstrdup(message);
+    s->chain.stopped = true;
+}
+
+/* Like source_stop() for a migration QEMU runs: 'done' waits for QEMU to
+ * end it, 'end_wait_ms' at most. */
+static void
+source_wait_end(struct mig_source *s, int error, const char *message)
+{
+    source_stop(s, error, message);
+    s->cancel_ms = time_msec();
+    struct timeval tv = { s->end_wait_ms / 1000,
+                          (s->end_wait_ms % 1000) * 1000 };
+    evtimer_add(s->end_timer, &tv);
+}
+
+/* Stops the migration for 'message': migrate_cancel, or "migrate" never
+ * goes out if it has not yet (the reply to the step under way then ends
+ * the chain, and source_started() reports: QEMU has nothing to end). */
+static void
+source_cancel(struct mig_source *s, int error, const char *message)
+{
+    if (!source_migrating(s)) {
+        source_stop(s, error, message);
+    } else {
+        source_command(s, "migrate_cancel");
+        source_wait_end(s, error, message);
+    }
+}
+
+static void
+end_timer_fired(evutil_socket_t fd OVS_UNUSED, short what OVS_UNUSED,
+                void *s_)
+{
+    struct mig_source *s = s_;
+    char *msg = xasprintf("QEMU's migration still \"%s\" %u ms after "
+                          "migrate_cancel (%s): QEMU refuses another "
+                          "migration until it ends",
+                          s->last_status[0] ? s->last_status : "(unknown)",
+                          s->end_wait_ms, s->end_message);
+    source_finish(s, -EBUSY, msg);
+    free(msg);
+}
+
+/* Whether QEMU's 'status' ends a migration that is being cancelled: it
+ * then accepts another one. */
+static bool
+status_ends_cancel(const char *status)
+{
+    return (!strcmp(status, "cancelled") || !strcmp(status, "failed")
+            || !strcmp(status, "none"));
+}
+
 static void
 query_reply(void *s_, int error, const struct json *result, const char *desc)
 {
@@ -388,6 +486,7 @@ query_reply(void *s_, int error, const struct json *result, const char *desc)
                             : NULL;
     const char *status = st && st->type == JSON_STRING ? json_string(st)
                                                        : "";
+    snprintf(s->last_status, sizeof s->last_status, "%s", status);
     const struct json *ram = shash_find_data(json_object(result), "ram");
     struct mig_sample sample = {
         .now_ms = time_msec(),
@@ -404,7 +503,16 @@ query_reply(void *s_, int error, const struct json *result, const char *desc)
              status, sample.remaining, sample.transferred, sample.iterations,
              sample.dirty_rate);
     if (!strcmp(status, "completed")) {
+        if (s->cancelling) {
+            VLOG_INFO("migration to %s: QEMU completed before the cancel "
+                      "(%s) took effect", s->uri, s->end_message);
+        }
         source_finish(s, 0, NULL);
+    } else if (s->cancelling && status_ends_cancel(status)) {
+        VLOG_INFO("migration to %s: QEMU's migration %s %lld ms after "
+                  "migrate_cancel", s->uri, status,
+                  time_msec() - s->cancel_ms);
+        source_finish(s, s->end_error, s->end_message);
     } else if (!strcmp(status, "failed")) {
         const struct json *d = shash_find_data(json_object(result),
                                                "error-desc");
@@ -414,6 +522,12 @@ query_reply(void *s_, int error, const struct json *result, const char *desc)
         source_finish(s, -ECANCELED, "cancelled");
     } else if (!strcmp(status, "none")) {
         source_finish(s, -EIO, "QEMU has no migration (restarted?)");
+    } else if (!strcmp(status, "cancelling")) {
+        if (!s->cancelling) {
+            /* Not by us (by a daemon before it restarted, or by hand):
+             * the end is still QEMU's to say. */
+            source_wait_end(s, -ECANCELED, "cancelled");
+        }
     } else if (!strncmp(status, "postcopy", 8)) {
         s->monitor->post_copy = true;   /* Past cancelling. */
     } else if (ram && !s->cancelling) {
@@ -423,12 +537,9 @@ query_reply(void *s_, int error, const struct json *result, const char *desc)
                       "post-copy", s->uri);
             source_command(s, "migrate-start-postcopy");
         } else if (verdict != MIG_CONTINUE) {
-            s->cancelling = true;
-            source_command(s, "migrate_cancel");
-            source_finish(s, -ETIMEDOUT, verdict == MIG_ABORT_NO_PROGRESS
+            source_cancel(s, -ETIMEDOUT, verdict == MIG_ABORT_NO_PROGRESS
                           ? "no progress within progressTimeout"
                           : "not completed within completionTimeoutPerGiB");
-            return;
         }
     }
     if (s->finished) {
@@ -465,6 +576,9 @@ source_started(struct chain *c, int error, const char *message)
     s->n_pending--;
     if (s->destroyed) {
         source_maybe_free(s);
+    } else if (error == -ECANCELED && s->cancelling) {
+        /* Stopped before "migrate" went out: QEMU has nothing to end. */
+        source_finish(s, s->end_error, s->end_message);
     } else if (error) {
         source_finish(s, error, message);
     } else {
@@ -490,6 +604,8 @@ mig_source_start(struct event_base *base, struct qmp *qmp,
     s->done = done;
     s->aux = aux;
     s->timer = evtimer_new(base, poll_timer, s);
+    s->end_timer = evtimer_new(base, end_timer_fired, s);
+    s->end_wait_ms = p->end_wait_ms ? p->end_wait_ms : END_WAIT_MS;
 
     s->chain.qmp = qmp;
     s->chain.owner = s;
@@ -521,18 +637,12 @@ mig_source_attach(struct event_base *base, struct qmp *qmp,
     s->done = done;
     s->aux = aux;
     s->timer = evtimer_new(base, poll_timer, s);
+    s->end_timer = evtimer_new(base, end_timer_fired, s);
+    s->end_wait_ms = END_WAIT_MS;
     s->attached = true;
     *srcp = s;
     poll_timer(0, 0, s);
     return 0;
-}
-
-/* Whether "migrate" went out (or, attached, the migration was already
- * QEMU's): before, QEMU's status and events are an earlier migration's. */
-static bool
-source_migrating(const struct mig_source *s)
-{
-    return s->attached || s->chain.all_sent;
 }
 
 /* The statuses of a MIGRATION event that the poll acts on: the end, or
@@ -588,10 +698,13 @@ mig_source_cancel(struct mig_source *s)
     if (s->finished || s->cancelling || s->monitor->post_copy) {
         return;
     }
-    s->cancelling = true;
-    s->chain.stopped = true;
-    source_command(s, "migrate_cancel");
-    source_finish(s, -ECANCELED, "cancelled");
+    source_cancel(s, -ECANCELED, "cancelled");
+}
+
+bool
+mig_source_is_over(const struct mig_source *s)
+{
+    return s->finished;
 }
 
 void
@@ -602,6 +715,9 @@ mig_source_destroy(struct mig_source *s)
     }
     if (s->timer) {
         evtimer_del(s->timer);
+    }
+    if (s->end_timer) {
+        evtimer_del(s->end_timer);
     }
     s->chain.stopped = true;
     s->finished = true;

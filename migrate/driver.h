@@ -13,6 +13,15 @@
  * (the "events" capability is always on) trigger a query at once, so
  * the end is seen when it happens, not up to a period later.
  *
+ * A migration stopped before its end (a cancel, the monitor's limits) is
+ * over only when QEMU says so: after migrate_cancel QEMU stays
+ * "cancelling" for a while, and refuses to start another migration
+ * ("There's a migration process in progress") until it reports
+ * "cancelled" (or "failed", or "completed" when the cancel came too
+ * late).  The source reports its end only then, so that its caller never
+ * starts the next migration of that QEMU early; and it waits a bounded
+ * time (mig_params.end_wait_ms) for it.
+ *
  * Both capability sets must agree: postcopy-ram is enabled on both sides
  * before migrate-incoming when post-copy is allowed.
  *
@@ -45,6 +54,9 @@ struct mig_params {
     const char *tls_hostname;   /* Name the target's certificate must
                                  * carry; NULL: the URI's host. */
     unsigned int poll_ms;       /* query-migrate period (source). */
+    unsigned int end_wait_ms;   /* How long QEMU may take to end its
+                                 * migration after migrate_cancel (source);
+                                 * 0: the default, 30 s. */
 
     /* The stream on a socket the caller connected (source) or accepted
      * (target), handed to QEMU with "getfd": QEMU may live in a network
@@ -63,9 +75,13 @@ void mig_params_from_config(struct mig_params *, const struct mig_config *,
                             const char *uri);
 
 /* Called once when a side is done: 0, or a negative errno with a
- * message.  For the source: 0 when QEMU reports "completed"; -ECANCELED
- * after mig_source_cancel(); -ETIMEDOUT for the monitor's limits; -EIO
- * for QEMU's "failed" (with its error-desc). */
+ * message.  For the source: 0 when QEMU reports "completed" (also after a
+ * cancel that came too late: the guest then runs on the target);
+ * -ECANCELED after mig_source_cancel(); -ETIMEDOUT for the monitor's
+ * limits; -EIO for QEMU's "failed" (with its error-desc).  After a cancel
+ * (-ECANCELED, -ETIMEDOUT) only once QEMU has ended its migration; -EBUSY
+ * if it did not within mig_params.end_wait_ms (the message says so and
+ * in which state QEMU stayed). */
 typedef void mig_done_cb(void *aux, int error, const char *message);
 
 /* Prepares the target QEMU behind 'qmp' (started with -incoming defer)
@@ -109,10 +125,15 @@ void mig_source_event(struct mig_source *s, const char *event,
                       const struct json *data, double timestamp);
 
 /* Cancels (migrate_cancel, or "migrate" is never sent if it was not yet);
- * 'done' then runs with -ECANCELED.  Does nothing once post-copy has
- * begun: the guest already runs on the target. */
+ * 'done' then runs with -ECANCELED once QEMU has ended its migration
+ * (never from within this call).  Does nothing once post-copy has begun
+ * (the guest already runs on the target), or once 'done' ran. */
 void mig_source_cancel(struct mig_source *);
 void mig_source_destroy(struct mig_source *);
+
+/* Whether 'done' has run.  Until it has, QEMU may still be migrating (or
+ * cancelling) and refuses to start another migration. */
+bool mig_source_is_over(const struct mig_source *);
 
 /* The last sample and whether post-copy has begun, for progress reports. */
 const struct mig_sample *mig_source_last(const struct mig_source *);

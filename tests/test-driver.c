@@ -321,9 +321,8 @@ forward_event(void *aux OVS_UNUSED, const char *event,
 
 static const struct qmp_callbacks forward_cbs = { .event = forward_event };
 
-/* A source migration against a new peer, with a poll period (a minute)
- * no test waits for; 'configure' (may be NULL) sets the peer up first.
- * Runs until the first poll went out. */
+/* A source migration against a new peer, run until the first poll went
+ * out and its answer is in. */
 struct source_run {
     struct peer *p;
     struct qmp *qmp;
@@ -333,20 +332,33 @@ struct source_run {
     struct outcome o;
 };
 
+struct run_opts {
+    bool post_copy;
+    void (*configure)(struct peer *);   /* Sets the peer up, or NULL. */
+    unsigned int poll_ms;       /* 0: a minute, which no test waits for. */
+    unsigned int end_wait_ms;   /* 0: the driver's default. */
+};
+
 static void
-source_run_start(struct source_run *r, bool post_copy,
-                 void (*configure)(struct peer *))
+source_run_start(struct source_run *r, const struct run_opts *opts)
 {
+    static const struct run_opts defaults;
+    if (!opts) {
+        opts = &defaults;
+    }
     memset(r, 0, sizeof *r);
     r->p = peer_create(&forward_cbs, &r->qmp);
-    if (configure) {
-        configure(r->p);
+    if (opts->configure) {
+        opts->configure(r->p);
     }
     struct mig_params params;
     params_init(&params, &r->config);
-    r->config.allow_post_copy = post_copy;
-    params.post_copy = post_copy;
-    params.poll_ms = 60000;
+    r->config.allow_post_copy = opts->post_copy;
+    params.post_copy = opts->post_copy;
+    params.poll_ms = opts->poll_ms ? opts->poll_ms : 60000;
+    if (opts->end_wait_ms) {
+        params.end_wait_ms = opts->end_wait_ms;
+    }
     mig_monitor_init(&r->monitor, &r->config, 1 << 20, 0, time_msec());
     assert_int_equal(mig_source_start(base, r->qmp, &params, &r->monitor,
                                       on_done, &r->o, &r->s), 0);
@@ -370,7 +382,7 @@ static void
 test_event_completes_at_once(void **state OVS_UNUSED)
 {
     struct source_run r;
-    source_run_start(&r, false, NULL);
+    source_run_start(&r, NULL);
     assert_int_equal(r.o.n_done, 0);
 
     r.p->status = "completed";
@@ -393,7 +405,7 @@ static void
 test_event_during_poll(void **state OVS_UNUSED)
 {
     struct source_run r;
-    source_run_start(&r, false, NULL);
+    source_run_start(&r, NULL);
     r.p->hold_query = true;
 
     /* Events that decide nothing ask nothing. */
@@ -427,7 +439,7 @@ static void
 test_event_failed(void **state OVS_UNUSED)
 {
     struct source_run r;
-    source_run_start(&r, false, NULL);
+    source_run_start(&r, NULL);
     r.p->status = "failed";
     peer_event(r.p, "MIGRATION", "{\"status\": \"failed\"}", 200, 0);
     assert_true(RUN_UNTIL(r.p, r.o.n_done, 2000));
@@ -440,7 +452,7 @@ static void
 test_event_post_copy(void **state OVS_UNUSED)
 {
     struct source_run r;
-    source_run_start(&r, true, NULL);
+    source_run_start(&r, &(struct run_opts) { .post_copy = true });
     assert_false(mig_source_in_post_copy(r.s));
     r.p->status = "postcopy-active";
     peer_event(r.p, "MIGRATION", "{\"status\": \"postcopy-active\"}", 200,
@@ -464,7 +476,8 @@ static void
 test_event_before_migrate(void **state OVS_UNUSED)
 {
     struct source_run r;
-    source_run_start(&r, false, early_completed);
+    source_run_start(&r, &(struct run_opts) {
+                         .configure = early_completed });
     assert_true(find_command(r.p, "query-migrate")
                 > find_command(r.p, "migrate"));
     assert_int_equal(r.o.n_done, 0);
@@ -484,13 +497,198 @@ static void
 test_stop_timestamp(void **state OVS_UNUSED)
 {
     struct source_run r;
-    source_run_start(&r, false, early_stop);
+    source_run_start(&r, &(struct run_opts) { .configure = early_stop });
     assert_int_equal(mig_source_stop_ms(r.s), 0);
     peer_event(r.p, "STOP", NULL, 200, 500000);
     peer_event(r.p, "STOP", NULL, 300, 0);
     RUN_UNTIL(r.p, false, 100);
     assert_int_equal(mig_source_stop_ms(r.s), 200500);
     source_run_finish(&r);
+}
+
+/* ------------------------------------------------------------ cancel */
+
+/* The peer's migration goes to 'status': query-migrate says so from now
+ * on, and a MIGRATION event tells. */
+static void
+peer_report(struct peer *p, const char *status)
+{
+    p->status = status;
+    char *data = xasprintf("{\"status\": \"%s\"}", status);
+    peer_event(p, "MIGRATION", data, 200, 0);
+    free(data);
+}
+
+/* A run (source_run_start()) that the caller cancels at once: 'done' does
+ * not run from within mig_source_cancel(). */
+static void
+source_run_cancel(struct source_run *r, const struct run_opts *opts)
+{
+    source_run_start(r, opts);
+    mig_source_cancel(r->s);
+    assert_int_equal(r->o.n_done, 0);
+}
+
+/* After migrate_cancel QEMU stays "cancelling" for a while, and refuses
+ * another migration until it says "cancelled": the end is reported only
+ * then, whatever the polls saw before. */
+static void
+test_cancel_waits_for_cancelled(void **state OVS_UNUSED)
+{
+    struct source_run r;
+    source_run_cancel(&r, &(struct run_opts) { .poll_ms = 10 });
+    peer_report(r.p, "cancelling");
+    int before = r.p->n_queries;
+    RUN_UNTIL(r.p, r.o.n_done, 500);
+    assert_int_equal(r.o.n_done, 0);
+    assert_true(r.p->n_queries >= before + 5);  /* It kept asking. */
+    assert_int_equal(count_command(r.p, "migrate_cancel"), 1);
+    mig_source_cancel(r.s);                     /* Once is enough. */
+
+    r.p->status = "cancelled";
+    assert_true(RUN_UNTIL(r.p, r.o.n_done, 2000));
+    assert_int_equal(r.o.error, -ECANCELED);
+    assert_string_equal(r.o.message, "cancelled");
+    assert_true(mig_source_is_over(r.s));
+    int at_end = r.p->n_queries;
+    RUN_UNTIL(r.p, false, 100);
+    assert_int_equal(r.p->n_queries, at_end);   /* No poll after the end. */
+    assert_int_equal(r.o.n_done, 1);
+    assert_int_equal(count_command(r.p, "migrate_cancel"), 1);
+    source_run_finish(&r);
+}
+
+/* The same with no poll to see it: QEMU's MIGRATION event "cancelled"
+ * ends it at once, its "cancelling" does not. */
+static void
+test_cancel_event_ends_it(void **state OVS_UNUSED)
+{
+    struct source_run r;
+    source_run_cancel(&r, NULL);
+    peer_report(r.p, "cancelling");
+    RUN_UNTIL(r.p, false, 200);
+    assert_int_equal(r.o.n_done, 0);
+    assert_false(mig_source_is_over(r.s));
+
+    peer_report(r.p, "cancelled");
+    assert_true(RUN_UNTIL(r.p, r.o.n_done, 2000));
+    assert_int_equal(r.o.error, -ECANCELED);
+    source_run_finish(&r);
+}
+
+/* The monitor's limits cancel the same way: the end, with their reason,
+ * comes once QEMU says "cancelled" (here the completion timeout: 1 s for
+ * the peer's 1 MiB guest, rounded up). */
+static void
+test_timeout_waits_for_cancelled(void **state OVS_UNUSED)
+{
+    struct source_run r;
+    source_run_start(&r, &(struct run_opts) { .poll_ms = 20 });
+    assert_true(RUN_UNTIL(r.p, count_command(r.p, "migrate_cancel"), 5000));
+    r.p->status = "cancelling";
+    RUN_UNTIL(r.p, r.o.n_done, 300);
+    assert_int_equal(r.o.n_done, 0);
+
+    r.p->status = "cancelled";
+    assert_true(RUN_UNTIL(r.p, r.o.n_done, 2000));
+    assert_int_equal(r.o.error, -ETIMEDOUT);
+    assert_string_equal(r.o.message,
+                        "not completed within completionTimeoutPerGiB");
+    assert_int_equal(count_command(r.p, "migrate_cancel"), 1);
+    source_run_finish(&r);
+}
+
+/* A QEMU that never ends its migration: an error that says so, within
+ * the bound, not a hang. */
+static void
+test_cancel_bounded(void **state OVS_UNUSED)
+{
+    struct source_run r;
+    source_run_cancel(&r, &(struct run_opts) { .poll_ms = 20,
+                                               .end_wait_ms = 300 });
+    long long start = time_msec();              /* Just after the cancel. */
+    r.p->status = "cancelling";
+    assert_true(RUN_UNTIL(r.p, r.o.n_done, 5000));
+    long long took = time_msec() - start;
+    assert_true(took >= 250 && took < 2000);    /* libevent's cached clock. */
+    assert_int_equal(r.o.error, -EBUSY);
+    assert_string_equal(r.o.message,
+                        "QEMU's migration still \"cancelling\" 300 ms "
+                        "after migrate_cancel (cancelled): QEMU refuses "
+                        "another migration until it ends");
+    source_run_finish(&r);
+}
+
+/* A cancel that comes too late: QEMU completed, the guest runs on the
+ * target, and that is what 'done' says. */
+static void
+test_cancel_too_late(void **state OVS_UNUSED)
+{
+    struct source_run r;
+    source_run_cancel(&r, NULL);
+    peer_report(r.p, "completed");
+    assert_true(RUN_UNTIL(r.p, r.o.n_done, 2000));
+    assert_int_equal(r.o.error, 0);
+    source_run_finish(&r);
+}
+
+/* Cancelled before "migrate" went out: it never does, QEMU has nothing to
+ * cancel, and the end comes with the reply to the step under way. */
+static void
+test_cancel_before_migrate(void **state OVS_UNUSED)
+{
+    struct qmp *qmp;
+    struct peer *p = peer_create(NULL, &qmp);
+    struct mig_params params;
+    struct mig_config config;
+    params_init(&params, &config);
+    struct mig_monitor monitor;
+    mig_monitor_init(&monitor, &config, 1 << 20, 0, time_msec());
+    struct outcome o = { 0 };
+    struct mig_source *s;
+    assert_int_equal(mig_source_start(base, qmp, &params, &monitor, on_done,
+                                      &o, &s), 0);
+    mig_source_cancel(s);
+    assert_int_equal(o.n_done, 0);
+    assert_true(RUN_UNTIL(p, o.n_done, 5000));
+    RUN_UNTIL(p, false, 100);
+    assert_int_equal(o.n_done, 1);
+    assert_int_equal(o.error, -ECANCELED);
+    assert_int_equal(count_command(p, "migrate"), 0);
+    assert_int_equal(count_command(p, "migrate_cancel"), 0);
+    assert_int_equal(count_command(p, "query-migrate"), 0);
+    mig_source_destroy(s);
+    qmp_destroy(qmp);
+    peer_destroy(p);
+}
+
+/* A restarted daemon attaching to a QEMU that is cancelling: its end is
+ * still to come. */
+static void
+test_attach_cancelling(void **state OVS_UNUSED)
+{
+    struct qmp *qmp;
+    struct peer *p = peer_create(&forward_cbs, &qmp);
+    struct mig_config config;
+    mig_config_init(&config);
+    struct mig_monitor monitor;
+    mig_monitor_init(&monitor, &config, 1 << 20, 0, time_msec());
+    p->status = "cancelling";
+    struct outcome o = { 0 };
+    struct mig_source *s;
+    assert_int_equal(mig_source_attach(base, qmp, 10, &monitor, on_done, &o,
+                                       &s), 0);
+    events_to = s;
+    RUN_UNTIL(p, o.n_done, 300);
+    assert_int_equal(o.n_done, 0);
+    assert_true(p->n_queries >= 3);
+    p->status = "cancelled";
+    assert_true(RUN_UNTIL(p, o.n_done, 2000));
+    assert_int_equal(o.error, -ECANCELED);
+    events_to = NULL;
+    mig_source_destroy(s);
+    qmp_destroy(qmp);
+    peer_destroy(p);
 }
 
 int
@@ -508,6 +706,13 @@ main(void)
         cmocka_unit_test(test_event_post_copy),
         cmocka_unit_test(test_event_before_migrate),
         cmocka_unit_test(test_stop_timestamp),
+        cmocka_unit_test(test_cancel_waits_for_cancelled),
+        cmocka_unit_test(test_cancel_event_ends_it),
+        cmocka_unit_test(test_timeout_waits_for_cancelled),
+        cmocka_unit_test(test_cancel_bounded),
+        cmocka_unit_test(test_cancel_too_late),
+        cmocka_unit_test(test_cancel_before_migrate),
+        cmocka_unit_test(test_attach_cancelling),
     };
     int rc = cmocka_run_group_tests_name("driver", tests, NULL, NULL);
     event_base_free(base);
