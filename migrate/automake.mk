@@ -85,6 +85,10 @@ tests_test_migrate_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DTOP_SRCDIR='"$(abs_top_srcdir)"' -DTOP_BUILDDIR='"$(abs_top_builddir)"'
 tests_test_migrate_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(EVENT_CFLAGS)
 tests_test_migrate_LDADD = $(CMOCKA_LIBS) $(EVENT_LIBS) $(OVS_LIBS)
+# The same program, a cancel followed at once by a migration, 20 times
+# with the other CPUs busy (about 90 s on 2 CPUs).
+UNIT_TESTS += tests/test-migrate-race.sh
+EXTRA_DIST += tests/test-migrate-race.sh
 
 # The driver against a scripted QMP peer (no QEMU needed).
 check_PROGRAMS += tests/test-driver tests/test-driver-asan
