@@ -50,6 +50,7 @@ enum step {
     S_HOOK_START,       /* LSP on both chassis: waiting for the SB. */
     S_CONNECT,          /* TCP connect to the target. */
     S_COPY,             /* QEMU copies. */
+    S_CANCEL,           /* Failed or cancelled: QEMU ends its migration. */
     S_QUERY,            /* Completed: reading QEMU's downtime. */
     S_RESUMED,          /* Waiting for the target's guest to resume. */
     S_FINISH,           /* LSP to the target (retried until done). */

@@ -256,12 +256,27 @@ mige_source_bound(struct mig *m)
     }
 }
 
-/* Ends the migration on the source: back to the source in OVN if the LSP
- * may have moved, then the record. */
+/* The migration is over on the source, and failed: back to the source in
+ * OVN if the LSP may have moved, then the record. */
+static void
+source_end_failed(struct mig *m)
+{
+    if (m->hook_started) {
+        mige_hook_request(m, S_REVERT);
+    } else {
+        mige_write_final(m);
+    }
+}
+
+/* Ends the migration on the source, failed for 'format'.  If QEMU is
+ * migrating, it is cancelled first, and the end waits for QEMU to end its
+ * migration (S_CANCEL, then cancel_done()): until then QEMU refuses
+ * another one, and a final record would let the next one start. */
 void
 mige_source_fail(struct mig *m, int error, const char *format, ...)
 {
-    if (m->step == S_REVERT || m->step == S_DONE || m->step == S_FINISH) {
+    if (m->step == S_REVERT || m->step == S_DONE || m->step == S_FINISH
+        || m->step == S_CANCEL) {
         return;
     }
     va_list args;
@@ -271,13 +286,11 @@ mige_source_fail(struct mig *m, int error, const char *format, ...)
     va_end(args);
     m->error = error ? error : -EIO;
 
-    if (m->msrc) {
-        mig_source_cancel(m->msrc);     /* Nothing if already over. */
-    }
-    if (m->hook_started) {
-        mige_hook_request(m, S_REVERT);
+    if (m->msrc && !mig_source_is_over(m->msrc)) {
+        mige_set_step(m, S_CANCEL);
+        mig_source_cancel(m->msrc);
     } else {
-        mige_write_final(m);
+        source_end_failed(m);
     }
 }
 
@@ -321,21 +334,60 @@ query_final(void *m_, int error, const struct json *result,
     }
 }
 
+/* QEMU is done with its migration: query its figures, then go on. */
 static void
-copy_done(void *m_, int error, const char *message)
+source_qemu_completed(struct mig *m)
 {
-    struct mig *m = m_;
-    if (error) {
-        mige_source_fail(m, error, "%s", message ? message
-                                                 : ovs_strerror(-error));
-        return;
-    }
     /* The guest runs on the target: from here on, only forward. */
     m->completed_at = time_wall_msec();
     mige_set_step(m, S_QUERY);
     if (qmp_execute(m->qmp, "query-migrate", NULL, query_final, m)) {
         source_completed(m);
     }
+}
+
+/* QEMU ended the migration that mige_source_fail() cancelled. */
+static void
+cancel_done(struct mig *m, int error, const char *message)
+{
+    if (!error) {
+        VLOG_WARN("migration %s (%s): QEMU completed before the cancel "
+                  "(%s) took effect: the guest runs on %s", m->uid, m->port,
+                  m->reason, m->dst_node);
+        free(m->reason);
+        m->reason = NULL;
+        m->error = 0;           /* abort_status: Failed. */
+        source_qemu_completed(m);
+        return;
+    }
+    if (error == -EBUSY) {
+        /* QEMU did not say it ended: the next migration of this VM may be
+         * refused, and the record says why. */
+        char *reason = xasprintf("%s; %s", m->reason, message);
+        free(m->reason);
+        m->reason = reason;
+        m->error = error;
+    } else if (error != -ECANCELED) {
+        VLOG_WARN("migration %s (%s): while cancelling: %s", m->uid, m->port,
+                  message ? message : ovs_strerror(-error));
+    }
+    source_end_failed(m);
+}
+
+static void
+copy_done(void *m_, int error, const char *message)
+{
+    struct mig *m = m_;
+    if (m->step == S_CANCEL) {
+        cancel_done(m, error, message);
+        return;
+    }
+    if (error) {
+        mige_source_fail(m, error, "%s", message ? message
+                                                 : ovs_strerror(-error));
+        return;
+    }
+    source_qemu_completed(m);
 }
 
 /* The source QEMU's events, to the driver: it acts on a MIGRATION event
@@ -821,6 +873,21 @@ mige_source_run(struct mig *m, const struct cdb_snapshot *snap)
     }
 }
 
+/* Whether another migration of 'm''s VM still waits for QEMU to end its
+ * migration (its record deleted meanwhile): QEMU would refuse this one. */
+static bool
+qemu_still_migrating(const struct mige *e, const struct mig *m)
+{
+    const struct mig *other;
+    HMAP_FOR_EACH (other, hmap_node, &e->migs) {
+        if (other != m && other->role == ROLE_SOURCE
+            && other->step == S_CANCEL && !strcmp(other->port, m->port)) {
+            return true;
+        }
+    }
+    return false;
+}
+
 /* Which Pending migrations may start now, and where to: every node takes
  * the same decision from the same records (migrate/scheduler.h), and
  * claims its own. */
@@ -900,7 +967,10 @@ mige_schedule(struct mige *e, const struct cdb_snapshot *snap)
                 || !m->checked) {
                 continue;
             }
-            if (en->verdict == MIG_SCHED_START) {
+            if (en->verdict == MIG_SCHED_START
+                && qemu_still_migrating(e, m)) {
+                m->waiting = "qemu-busy";   /* Its QEMU still cancels. */
+            } else if (en->verdict == MIG_SCHED_START) {
                 m->waiting = NULL;
                 source_claim(m, snap, en->target);
             } else {

@@ -49,7 +49,8 @@ const char *
 mige_step_name(enum step step)
 {
     static const char *const names[] = {
-        "wait", "ovn-start", "connect", "copy", "query", "resumed",
+        "wait", "ovn-start", "connect", "copy", "cancel", "query",
+        "resumed",
         "ovn-finish",
         "ovn-revert", "done", "prepare", "listen", "incoming", "done",
     };
