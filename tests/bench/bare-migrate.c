@@ -35,6 +35,8 @@
  * waits that long after each migration, for a pinger's view of one run not
  * to run into the next.  Exit status 0 if every run completed and the guest
  * answered on its console afterwards with no kernel error.  Needs root.
+ * Its QEMUs end with it, whatever the outcome: stopped at exit, killed on
+ * SIGINT, SIGTERM or SIGHUP.
  */
 #define _GNU_SOURCE
 #include <config.h>
@@ -75,6 +77,7 @@ struct side {
     double stopped, resumed;    /* Last STOP, RESUME event; 0: none. */
     bool got_resume;            /* 'resumed' is set. */
     struct mig_source *ms;      /* While migrating from this side. */
+    pid_t pid;                  /* Its daemonized QEMU, or 0. */
 };
 
 static struct event_base *base;
@@ -155,6 +158,30 @@ on_event(void *s_, const char *event, const struct json *data,
     }
 }
 
+/* At exit, whatever the outcome (die() too): no QEMU outlives us. */
+static void
+stop_all_qemu(void)
+{
+    for (int i = 0; i < 2; i++) {
+        if (sides[i].pid) {
+            qvm_stop(&sides[i].spec, 3000);
+            sides[i].pid = 0;
+        }
+    }
+}
+
+/* On a signal: only what is async-signal-safe. */
+static void
+kill_all_qemu(int sig)
+{
+    for (int i = 0; i < 2; i++) {
+        if (sides[i].pid > 0) {
+            kill(sides[i].pid, SIGKILL);
+        }
+    }
+    _exit(128 + sig);
+}
+
 static void
 start_qemu(struct side *s, bool incoming)
 {
@@ -172,6 +199,7 @@ start_qemu(struct side *s, bool incoming)
     pid_t pid;
     int error = qvm_start(&s->spec, ns, &pid);
     close(ns);
+    s->pid = error ? 0 : pid;
     if (error) {
         char *err = xasprintf("%s/qemu.err", s->run_dir);
         FILE *f = fopen(err, "r");
@@ -200,6 +228,7 @@ stop_qemu(struct side *s)
     qmp_destroy(s->qmp);
     s->qmp = NULL;
     qvm_stop(&s->spec, 3000);
+    s->pid = 0;
 }
 
 struct outcome {
@@ -343,6 +372,10 @@ main(int argc, char *argv[])
     free(note);
 
     base = event_base_new();
+    atexit(stop_all_qemu);
+    signal(SIGINT, kill_all_qemu);
+    signal(SIGTERM, kill_all_qemu);
+    signal(SIGHUP, kill_all_qemu);
     for (int i = 0; i < 2; i++) {
         struct side *s = &sides[i];
         snprintf(s->run_dir, sizeof s->run_dir, "%s/%s", dir, s->name);
