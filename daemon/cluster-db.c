@@ -961,9 +961,31 @@ cdb_thread_main(void *cdb_)
                 st.next_heartbeat = now + cdb->heartbeat_ms;
             }
         }
+        /* The server's reason for refusing the transaction in flight, if
+         * it did: the loop destroys the transaction with it. */
+        char *refusal = NULL;
+        if (st.loop.committing_txn) {
+            const char *error = ovsdb_idl_txn_get_error(st.loop.committing_txn);
+            if (strstr(error, "permission error")) {
+                refusal = xstrdup(error);
+            }
+        }
         /* 1: committed (or nothing to commit), 0: failed or must be
          * tried again, -1: still in flight. */
         int rc = ovsdb_idl_loop_commit_and_wait(&st.loop);
+        if (!rc && refusal) {
+            /* Its role-based access control: this node's certificate is
+             * not this node's (its CN must be the node's name), or the
+             * role lacks what ovnmigd writes (docs/architecture.md). */
+            static struct vlog_rate_limit refused_rl
+                = VLOG_RATE_LIMIT_INIT(1, 5);
+            VLOG_ERR_RL(&refused_rl, "%s: the cluster DB refused this "
+                        "node's change: %s; trying again (is the CN of "
+                        "ssl-certificate \"%s\", and the server's role "
+                        "the one \"ovnmigctl rbac install\" makes?)",
+                        cdb->remote, refusal, cdb->node);
+        }
+        free(refusal);
         if (!rc) {
             count(cdb, &cdb->stats.txn_failed);
             VLOG_WARN_RL(&rl, "transaction failed; trying again");

@@ -8,7 +8,7 @@ dist_man_MANS += docs/ovnmig-lab.8 docs/ovnmig-pki.8
 bin_PROGRAMS += utilities/ovnmigctl
 utilities_ovnmigctl_SOURCES = utilities/ovnmigctl.c utilities/ovnmigctl.h \
 	utilities/ovnmigctl-policy.c utilities/ovnmigctl-migration.c \
-	utilities/ovnmigctl-conn.c
+	utilities/ovnmigctl-conn.c utilities/ovnmigctl-rbac.c
 utilities_ovnmigctl_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS)
 utilities_ovnmigctl_LDADD = daemon/libclusterdb.a migrate/libmigrate.a \
 	lib/libovnmig.a $(YAML_LIBS) $(OVS_LIBS)
@@ -25,4 +25,8 @@ EXTRA_DIST += tests/test-ovnmigctl-policy.sh
 # against a private ovsdb-server on 127.0.0.1.
 UNIT_TESTS += tests/test-ovnmigctl-ssl.sh
 EXTRA_DIST += tests/test-ovnmigctl-ssl.sh
+# Every cell of the cluster DB's RBAC table (ovnmigctl rbac install) with a
+# node's certificate; the lab runs the same cells (tests/lab/lab-rbac.sh).
+UNIT_TESTS += tests/test-ovnmigctl-rbac.sh
+EXTRA_DIST += tests/test-ovnmigctl-rbac.sh tests/rbac-cells.sh
 check-unit: utilities/ovnmigctl

@@ -28,6 +28,7 @@
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/json.h"
 #include "openvswitch/poll-loop.h"
+#include "openvswitch/shash.h"
 #include "openvswitch/vlog.h"
 #include "ovsdb-idl.h"
 #include "packets.h"
@@ -113,6 +114,13 @@ Cluster configuration (liveMigrationConfig):\n\
   config get [KEY]          keys set (KubeVirt names)\n\
   config set KEY=VALUE...   checked before anything is written\n\
   config unset KEY...       back to the default\n\
+Access (the administrator's, see ovnmigctl(8)):\n\
+  rbac install              the role ovnmig-node: what a node's certificate\n\
+                            may change (docs/architecture.md)\n\
+  rbac show                 every role, table by table\n\
+  connection set [role=ROLE] [read-only] TARGET...\n\
+                            where the servers listen (pssl:PORT[:IP] ...)\n\
+  connection list\n\
 \n\
 Options:\n\
   --db REMOTE       cluster database: unix:PATH, tcp:IP:PORT or ssl:IP:PORT,\n\
@@ -185,6 +193,24 @@ db_commit(struct ovsdb_idl_txn *txn)
     if (status != TXN_SUCCESS && status != TXN_UNCHANGED) {
         char *error = xstrdup(ovsdb_idl_txn_get_error(txn));
         ovsdb_idl_txn_destroy(txn);
+        /* The server's {"error": ..., "details": ...}: a refusal by its
+         * role-based access control is said as such. */
+        struct json *j = json_from_string(error);
+        const struct json *what = (j->type == JSON_OBJECT
+                                   ? shash_find_data(json_object(j), "error")
+                                   : NULL);
+        const struct json *details = (j->type == JSON_OBJECT
+                                      ? shash_find_data(json_object(j),
+                                                        "details")
+                                      : NULL);
+        if (what && what->type == JSON_STRING
+            && !strcmp(json_string(what), "permission error")) {
+            fail("permission denied by the cluster database: %s (the "
+                 "certificate's CN is who you are: see \"rbac show\")",
+                 details && details->type == JSON_STRING
+                 ? json_string(details) : error);
+        }
+        json_destroy(j);
         fail("transaction failed: %s", error);
     }
     ovsdb_idl_txn_destroy(txn);
@@ -880,6 +906,8 @@ main(int argc, char *argv[])
     /* ovnmigctl says itself what failed. */
     vlog_set_levels_from_string_assert("reconnect:emer");
     vlog_set_levels_from_string_assert("unixctl:emer");
+    /* ...and a transaction's error, which the IDL would say once more. */
+    vlog_set_levels_from_string_assert("ovsdb_idl:err");
 
     /* Global options before the command; the subcommands parse their own
      * ("-f", "-n"), so getopt stops at the first non-option ('+'). */
@@ -988,6 +1016,10 @@ main(int argc, char *argv[])
         cmd_namespace(argc - optind - 1, argv + optind + 1);
     } else if (!strcmp(cmd, "config")) {
         cmd_config(argc - optind - 1, argv + optind + 1);
+    } else if (!strcmp(cmd, "rbac")) {
+        cmd_rbac(argc - optind - 1, argv + optind + 1);
+    } else if (!strcmp(cmd, "connection")) {
+        cmd_connection(argc - optind - 1, argv + optind + 1);
     } else {
         usage_error("unknown command \"%s\"", cmd);
     }

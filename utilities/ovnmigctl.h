@@ -79,6 +79,10 @@ void cmd_node_uncordon(int argc, char *argv[]);
 
 /* utilities/ovnmigctl-policy.c */
 void cmd_policy(int argc, char *argv[]);
+/* utilities/ovnmigctl-rbac.c: "rbac ..." and "connection ..." (ARGV holds
+ * the subcommand and its arguments). */
+void cmd_rbac(int argc, char *argv[]);
+void cmd_connection(int argc, char *argv[]);
 void cmd_namespace(int argc, char *argv[]);
 
 /* The policies of the cluster database as mig_policy_select() takes them,
