@@ -135,3 +135,6 @@ LAB_TESTS += tests/lab/migrate-faults.sh
 # TLS), a migration, then each database's leader and the active
 # ovn-northd killed, a migration after each.
 LAB_TESTS += tests/lab/lab-central3.sh
+# Least privilege there: every cell of the cluster DB's RBAC table, OVN's
+# chassis role in the SB, other CAs and no certificate refused.
+LAB_TESTS += tests/lab/lab-rbac.sh

@@ -16,6 +16,8 @@
 #     the SB, and the active ovn-northd, are SIGKILLed: each time a new one
 #     takes over and the next migration still succeeds (back and forth);
 #     the killed member is started again and rejoins.
+#   - No write of any ovnmigd or ovn-controller was refused by the roles
+#     of the nodes' listeners (ovnmig-node, OVN's ovn-controller).
 #   - "down" removes all of it.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/migrate-lib.sh"
@@ -70,7 +72,7 @@ tls_peer() {
 for k in 1 2 3; do
     for svc in ovnmig_db ovnnb_db ovnsb_db; do
         for port in "${CLIENT_PORT[$svc]}" "${RAFT_PORT[$svc]}"; do
-            cn=$(tls_peer "$P-admin" "172.31.254.20$k:$port")
+            cn=$(tls_peer "$P-hv1" "172.31.254.20$k:$port")
             [ "$cn" = "central$k" ] || fail "172.31.254.20$k:$port ($svc): TLS peer '$cn', not central$k"
         done
     done
@@ -124,7 +126,8 @@ migrate() {
     ping_start "$T/ping-$n.log"
     local t_req=$EPOCHREALTIME
     uid=$(actl vm migrate "$VM" --to "$dst") || fail "$1: vm migrate"
-    actl -t 120 migration watch "$uid" >"$T/watch-$n.log" \
+    timeout 180 "$OVNMIG_LAB" --prefix "$P" exec admin -- "$ctl" -t 120 \
+        migration watch "$uid" >"$T/watch-$n.log" \
         || fail "$1: migration $src -> $dst did not succeed: $(tail -n 2 "$T/watch-$n.log")"
     local t_done=$EPOCHREALTIME
     ping_stop "$t_done"
@@ -204,6 +207,12 @@ done
 say "ok: ovn-northd on central$now took over"
 migrate "after the active ovn-northd died"
 check "start ovn-northd on central$active again" lab "$P" start ovn-northd "central$active"
+
+# Under the databases' role-based access control (the nodes' listeners
+# have roles: docs/architecture.md), nothing a daemon wrote was refused.
+refused=$(grep -l "permission error" "$D"/hv*/ovnmigd.log "$D"/hv*/ovn-controller.log)
+[ -z "$refused" ] || fail "refused writes in $refused: $(grep -h "permission error" $refused | head -n 3)"
+say "ok: no daemon's write was refused by the roles (ovnmig-node, ovn-controller)"
 
 say "--- down"
 check "down" lab "$P" down
