@@ -138,3 +138,6 @@ LAB_TESTS += tests/lab/lab-central3.sh
 # Least privilege there: every cell of the cluster DB's RBAC table, OVN's
 # chassis role in the SB, other CAs and no certificate refused.
 LAB_TESTS += tests/lab/lab-rbac.sh
+# The Raft fault matrix: each database's leader killed at four phases of
+# a migration, on "up --central 3".
+LAB_TESTS += tests/lab/migrate-faults-raft.sh
