@@ -53,6 +53,16 @@ tests_test_config_asan_LDADD = $(tests_test_config_LDADD)
 # migration engine on a libevent loop, with the control socket
 # (docs/ovnmigd.8).
 sbin_PROGRAMS += daemon/ovnmigd
+# ...and its systemd unit (docs/deploy.md), installed where systemd looks
+# for a package's units; "make install systemdsystemunitdir=DIR" elsewhere.
+systemdsystemunitdir = $(prefix)/lib/systemd/system
+systemdsystemunit_DATA = daemon/ovnmigd.service
+EXTRA_DIST += daemon/ovnmigd.service.in
+CLEANFILES += daemon/ovnmigd.service
+daemon/ovnmigd.service: daemon/ovnmigd.service.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) daemon && sed -e 's|@sbindir[@]|$(sbindir)|g' \
+	  -e 's|@sysconfdir[@]|$(sysconfdir)|g' $(srcdir)/daemon/ovnmigd.service.in >$@.tmp \
+	  && mv $@.tmp $@
 daemon_ovnmigd_SOURCES = \
 	daemon/ovnmigd.c \
 	daemon/cluster-db.c \
