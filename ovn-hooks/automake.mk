@@ -51,7 +51,7 @@ EXTRA_DIST += docs/ovn-hooks.md
 noinst_PROGRAMS += ovn-hooks/ovnmig-ovnhook-cli
 ovn_hooks_ovnmig_ovnhook_cli_SOURCES = ovn-hooks/ovnmig-ovnhook-cli.c
 ovn_hooks_ovnmig_ovnhook_cli_CFLAGS = $(AM_CFLAGS) $(EVENT_CFLAGS)
-ovn_hooks_ovnmig_ovnhook_cli_LDADD = $(OVNHOOKS_LIBS) $(EVENT_LIBS) -lpthread
+ovn_hooks_ovnmig_ovnhook_cli_LDADD = lib/libovnmig.a $(OVNHOOKS_LIBS) $(EVENT_LIBS) -lpthread
 
 # Unit tests against a real ovsdb-server (skipped without one), and their
 # second build under ASan/UBSan.

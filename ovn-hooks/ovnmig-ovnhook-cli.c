@@ -10,12 +10,15 @@
 #include <event2/event.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fatal-signal.h"
+#include "lib/ovsdb-ssl.h"
+#include "openvswitch/dynamic-string.h"
 #include "openvswitch/vlog.h"
 #include "ovn-hooks/ovn-hooks.h"
 #include "timeval.h"
@@ -53,6 +56,7 @@ usage(void)
            " --switch NAME\n"
            "         [--port-group NAME] [--gateway IP]... [--timeout-ms N]"
            " [--max-batch N] [-v] COMMAND\n"
+           "         [-p KEY -c CERT -C CA-CERT]  for ssl: remotes\n"
            "commands:\n"
            "  infra                         port group and ACL\n"
            "  port-set VM NS MAC IPV4 NODE [IPV6]\n"
@@ -309,18 +313,52 @@ issue(struct cli *cli)
     exit(2);
 }
 
+/* Long options without a short one. */
+enum {
+    OPT_NB = UCHAR_MAX + 1, OPT_SB, OPT_CHASSIS, OPT_SWITCH, OPT_PORT_GROUP,
+    OPT_GATEWAY, OPT_TIMEOUT_MS, OPT_MAX_BATCH,
+};
+
+/* The TLS identity for ssl: remotes (lib/ovsdb-ssl.h), as ovnmigctl takes
+ * it: all three files or none, and none only without an ssl: remote. */
+static void
+setup_ssl(const char *key, const char *cert, const char *ca,
+          const struct ovnhook_options *opts)
+{
+    bool ssl = ((opts->nb_remote && strstr(opts->nb_remote, "ssl:"))
+                || (opts->sb_remote && strstr(opts->sb_remote, "ssl:")));
+    if (!key && !cert && !ca) {
+        if (ssl) {
+            ovs_fatal(0, "an ssl: remote needs --private-key, --certificate "
+                      "and --ca-cert");
+        }
+        return;
+    }
+    if (!key || !cert || !ca) {
+        ovs_fatal(0, "--private-key, --certificate and --ca-cert go "
+                  "together");
+    }
+    struct ds error = DS_EMPTY_INITIALIZER;
+    if (dbssl_configure(key, cert, ca, &error)) {
+        ovs_fatal(0, "%s", ds_cstr(&error));
+    }
+}
+
 int
 main(int argc, char *argv[])
 {
     static const struct option longopts[] = {
-        { "nb", required_argument, NULL, 'n' },
-        { "sb", required_argument, NULL, 's' },
-        { "chassis", required_argument, NULL, 'c' },
-        { "switch", required_argument, NULL, 'w' },
-        { "port-group", required_argument, NULL, 'p' },
-        { "gateway", required_argument, NULL, 'g' },
-        { "timeout-ms", required_argument, NULL, 't' },
-        { "max-batch", required_argument, NULL, 'b' },
+        { "nb", required_argument, NULL, OPT_NB },
+        { "sb", required_argument, NULL, OPT_SB },
+        { "chassis", required_argument, NULL, OPT_CHASSIS },
+        { "switch", required_argument, NULL, OPT_SWITCH },
+        { "port-group", required_argument, NULL, OPT_PORT_GROUP },
+        { "gateway", required_argument, NULL, OPT_GATEWAY },
+        { "timeout-ms", required_argument, NULL, OPT_TIMEOUT_MS },
+        { "max-batch", required_argument, NULL, OPT_MAX_BATCH },
+        { "private-key", required_argument, NULL, 'p' },
+        { "certificate", required_argument, NULL, 'c' },
+        { "ca-cert", required_argument, NULL, 'C' },
         { "verbose", no_argument, NULL, 'v' },
         { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
@@ -337,21 +375,25 @@ main(int argc, char *argv[])
     fatal_signal_init();
     vlog_set_levels(NULL, VLF_CONSOLE, VLL_WARN);
 
-    while ((c = getopt_long(argc, argv, "vqh", longopts, NULL)) != -1) {
+    const char *key = NULL, *cert = NULL, *ca = NULL;
+    while ((c = getopt_long(argc, argv, "vqhp:c:C:", longopts, NULL)) != -1) {
         switch (c) {
-        case 'n': opts.nb_remote = optarg; break;
-        case 's': opts.sb_remote = optarg; break;
-        case 'c': opts.chassis = optarg; break;
-        case 'w': opts.switch_name = optarg; break;
-        case 'p': opts.port_group = optarg; break;
-        case 'g':
+        case OPT_NB: opts.nb_remote = optarg; break;
+        case OPT_SB: opts.sb_remote = optarg; break;
+        case OPT_CHASSIS: opts.chassis = optarg; break;
+        case OPT_SWITCH: opts.switch_name = optarg; break;
+        case OPT_PORT_GROUP: opts.port_group = optarg; break;
+        case 'p': key = optarg; break;
+        case 'c': cert = optarg; break;
+        case 'C': ca = optarg; break;
+        case OPT_GATEWAY:
             if (opts.n_gateways >= OVNHOOK_MAX_GATEWAYS) {
                 ovs_fatal(0, "at most %d --gateway", OVNHOOK_MAX_GATEWAYS);
             }
             opts.gateways[opts.n_gateways++] = optarg;
             break;
-        case 't': timeout_ms = atoi(optarg); break;
-        case 'b': opts.max_batch = atoi(optarg); break;
+        case OPT_TIMEOUT_MS: timeout_ms = atoi(optarg); break;
+        case OPT_MAX_BATCH: opts.max_batch = atoi(optarg); break;
         case 'v': vlog_set_levels_from_string_assert("ovn_hooks_idl:dbg");
             break;
         case 'q': cli.quiet = true; break;
@@ -363,6 +405,7 @@ main(int argc, char *argv[])
         usage();
         return 2;
     }
+    setup_ssl(key, cert, ca, &opts);
     cli.cmd = argv[optind];
     cli.args = argv + optind + 1;
     cli.n_args = argc - optind - 1;
