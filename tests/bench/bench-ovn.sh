@@ -11,6 +11,12 @@
 # at DB sizes 0, 1/4, 1/2, 3/4 and full, and its total is integrated from
 # those (trapezoids); at 1,000 ports it runs every call.
 #
+# The control plane (issue 13): BENCH_CONTROL="unix" (the default: one
+# ovsdb-server on a unix socket), "raft-tls" (a 3-member Raft cluster on
+# loopback, clients and Raft over TLS with certificates from ovnmig-pki;
+# no root), or several ("unix raft-tls"), each measured the same way in
+# the same run, then ports/s and ratios per control plane.
+#
 # SPDX-License-Identifier: Apache-2.0
 set -u -o pipefail
 
@@ -23,33 +29,100 @@ for t in ovsdb-server ovsdb-tool ovn-nbctl; do
     command -v $t >/dev/null || { echo "bench-ovn: $t not found"; exit 77; }
 done
 [ -x "$CLI" ] || { echo "bench-ovn: build first ($CLI)"; exit 1; }
+read -ra CONTROLS <<<"${BENCH_CONTROL:-unix}"
+[ ${#CONTROLS[@]} -gt 0 ] || { echo "bench-ovn: BENCH_CONTROL is empty"; exit 1; }
+for c in "${CONTROLS[@]}"; do
+    case $c in
+        unix) ;;
+        raft-tls)
+            command -v openssl >/dev/null || { echo "bench-ovn: raft-tls needs openssl"; exit 77; } ;;
+        *) echo "bench-ovn: BENCH_CONTROL: '$c' is not a control plane (unix, raft-tls)"; exit 1 ;;
+    esac
+done
 
 D=$(mktemp -d /tmp/omh-bench-ovn.XXXXXX)
-PID=""
+PIDS=()
 stop_server() {
-    [ -n "$PID" ] || return 0
-    kill "$PID" 2>/dev/null
-    for _ in $(seq 50); do kill -0 "$PID" 2>/dev/null || break; sleep 0.05; done
-    PID=""
+    local pid
+    for pid in "${PIDS[@]}"; do
+        kill "$pid" 2>/dev/null
+        for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+    done
+    PIDS=()
 }
 cleanup() { stop_server; rm -rf "$D"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-DB=unix:$D/nb.sock
-NBCTL="ovn-nbctl --db=$DB --timeout=30"
+# Raft: member K's clients on 127.0.0.1:(BASE+K), its peers on +10.
+BASE=$(( 30000 + ($$ % 2000) * 20 ))
+SSL=()
+
+# use_control NAME: DB, SSL (the clients' TLS options) and NBCTL for it.
+use_control() {
+    CONTROL=$1
+    if [ "$CONTROL" = unix ]; then
+        DB=unix:$D/nb.sock
+        SSL=()
+    else
+        DB=ssl:127.0.0.1:$((BASE + 1)),ssl:127.0.0.1:$((BASE + 2)),ssl:127.0.0.1:$((BASE + 3))
+        SSL=(-p "$D/pki/admin/client-key.pem" -c "$D/pki/admin/client-cert.pem"
+             -C "$D/pki/admin/ca-cert.pem")
+        if ! [ -d "$D/pki/admin" ]; then
+            { "$top_srcdir/utilities/ovnmig-pki" init "$D/pki" \
+                && "$top_srcdir/utilities/ovnmig-pki" admin "$D/pki" \
+                && for k in 1 2 3; do
+                       "$top_srcdir/utilities/ovnmig-pki" db "$D/pki" "nb$k" 127.0.0.1 || exit 1
+                   done; } >/dev/null || { echo "bench-ovn: ovnmig-pki failed"; exit 1; }
+        fi
+    fi
+    NBCTL="ovn-nbctl --db=$DB --timeout=30 ${SSL[*]}"
+}
+
+# start_servers: the NB of the control plane, empty.
+start_servers() {
+    local k
+    rm -f "$D"/nb*.db
+    if [ "$CONTROL" = unix ]; then
+        ovsdb-tool create "$D/nb.db" /usr/share/ovn/ovn-nb.ovsschema
+        ovsdb-server "$D/nb.db" --remote="p$DB" --unixctl="$D/ctl" \
+            --pidfile="$D/pid" --log-file="$D/log" --detach --no-chdir 2>/dev/null
+        PIDS=("$(cat "$D/pid")")
+        return
+    fi
+    # (It warns that clusters make ephemeral columns persistent.)
+    ovsdb-tool create-cluster "$D/nb1.db" /usr/share/ovn/ovn-nb.ovsschema \
+        "ssl:127.0.0.1:$((BASE + 11))" 2>>"$D/ovsdb-tool.log"
+    for k in 2 3; do
+        ovsdb-tool join-cluster "$D/nb$k.db" OVN_Northbound \
+            "ssl:127.0.0.1:$((BASE + 10 + k))" "ssl:127.0.0.1:$((BASE + 11))"
+    done
+    for k in 1 2 3; do
+        ovsdb-server "$D/nb$k.db" --remote="pssl:$((BASE + k)):127.0.0.1" \
+            --private-key="$D/pki/nb$k/server-key.pem" \
+            --certificate="$D/pki/nb$k/server-cert.pem" \
+            --ca-cert="$D/pki/nb$k/ca-cert.pem" --unixctl="$D/ctl$k" \
+            --pidfile="$D/pid$k" --log-file="$D/log$k" --detach --no-chdir 2>/dev/null
+        PIDS+=("$(cat "$D/pid$k")")
+    done
+    for _ in $(seq 600); do
+        for k in 1 2 3; do
+            ovs-appctl -t "$D/ctl$k" cluster/status OVN_Northbound 2>/dev/null \
+                | grep -q "^Leader: [0-9a-f]\|^Leader: self" || continue 2
+        done
+        return
+    done
+    echo "bench-ovn: the Raft cluster did not form (see $D/log*)"
+    exit 1
+}
 
 # fresh_db: a new empty NB with the switch and ovnmig's port group.
 fresh_db() {
     stop_server
-    rm -f "$D/nb.db"
-    ovsdb-tool create "$D/nb.db" /usr/share/ovn/ovn-nb.ovsschema
-    ovsdb-server "$D/nb.db" --remote="p$DB" --unixctl="$D/ctl" \
-        --pidfile="$D/pid" --log-file="$D/log" --detach --no-chdir 2>/dev/null
-    PID=$(cat "$D/pid")
+    start_servers
     $NBCTL ls-add vmnet
     hook infra >/dev/null
 }
-hook() { "$CLI" --nb "$DB" --chassis bench --switch vmnet --timeout-ms 120000 "$@"; }
+hook() { "$CLI" --nb "$DB" "${SSL[@]}" --chassis bench --switch vmnet --timeout-ms 120000 "$@"; }
 now_ns() { date +%s%N; }
 
 # nbctl_port I: the peer's way to make port I, one call: the same columns,
@@ -76,7 +149,10 @@ peer_calls() {
     awk -v ns=$(( $(now_ns) - t0 )) -v n="$2" 'BEGIN { printf "%.6f", ns / 1e9 / n }'
 }
 
-declare -A HOOK_RATE PEER_RATE
+declare -A HOOK_RATE PEER_RATE RATIO
+for control in "${CONTROLS[@]}"; do
+use_control "$control"
+echo "control plane: $control ($DB)"
 for n in 1000 10000; do
     fresh_db
     out=$(hook bench-ports "$n" hv1) || { echo "$out"; exit 1; }
@@ -97,8 +173,7 @@ for n in 1000 10000; do
             size=$(( n * q / 4 ))
             [ "$q" -lt 4 ] || size=$(( n - SAMPLES ))
             if [ "$size" -gt "$filled" ]; then
-                "$CLI" --nb "$DB" --chassis bench --switch vmnet --quiet \
-                    --timeout-ms 120000 bench-ports "$size" hv1 >/dev/null \
+                hook --quiet bench-ports "$size" hv1 >/dev/null \
                     || { echo "fill failed"; exit 1; }
                 filled=$size
             fi
@@ -118,8 +193,30 @@ for n in 1000 10000; do
         echo "$n ports, ovn-nbctl (one call per port, estimated from samples): ${total} s, ${PEER_RATE[$n]} ports/s"
     fi
     ratio=$(awk -v a="${HOOK_RATE[$n]}" -v b="${PEER_RATE[$n]}" 'BEGIN { printf "%.0f", a / b }')
-    echo "RESULT ports=$n ovn-hooks=${HOOK_RATE[$n]}/s ovn-nbctl=${PEER_RATE[$n]}/s ratio=${ratio}x (goal >= 50x at 10000)"
+    echo "RESULT control=$control ports=$n ovn-hooks=${HOOK_RATE[$n]}/s ovn-nbctl=${PEER_RATE[$n]}/s ratio=${ratio}x (goal >= 50x at 10000)"
+    HOOK_RATE[$control,$n]=${HOOK_RATE[$n]}
+    PEER_RATE[$control,$n]=${PEER_RATE[$n]}
+    RATIO[$control,$n]=$ratio
 done
+done
+if [ ${#CONTROLS[@]} -gt 1 ]; then
+    first=${CONTROLS[0]}
+    echo "ports programmed per second, per control plane (x$first: to $first's, same run):"
+    printf '  %-9s %6s %11s %8s %10s %8s %7s\n' control ports ovn-hooks "x$first" ovn-nbctl "x$first" ratio
+    for control in "${CONTROLS[@]}"; do
+        for n in 1000 10000; do
+            printf '  %-9s %6s %11s %8s %10s %8s %6sx\n' "$control" "$n" \
+                "${HOOK_RATE[$control,$n]}" \
+                "$(awk -v a="${HOOK_RATE[$control,$n]}" -v b="${HOOK_RATE[$first,$n]}" 'BEGIN { printf "%.2f", a / b }')" \
+                "${PEER_RATE[$control,$n]}" \
+                "$(awk -v a="${PEER_RATE[$control,$n]}" -v b="${PEER_RATE[$first,$n]}" 'BEGIN { printf "%.2f", a / b }')" \
+                "${RATIO[$control,$n]}"
+        done
+    done
+    for control in "${CONTROLS[@]}"; do
+        echo "RESULT control=$control ovn-hooks/ovn-nbctl at 10000 ports: ${RATIO[$control,10000]}x (goal >= 50x): $([ "${RATIO[$control,10000]}" -ge 50 ] && echo met || echo NOT met)"
+    done
+fi
 cleanup         # lib.sh below installs its own EXIT trap
 
 # ---- start -> SB additional chassis, in the lab.
