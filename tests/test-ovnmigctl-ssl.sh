@@ -6,7 +6,8 @@
 #   - an ssl: remote without an identity, or half of one, or an unreadable
 #     file, is refused before connecting (exit 1, the message says which);
 #   - a client whose certificate another CA signed is refused, and a client
-#     without a certificate too: the server's log and the client say why;
+#     without a certificate too: the server's log and the client say why,
+#     and the client exits 1;
 #   - ovnmigd --check-config wants the three ssl-* keys for an ssl: remote,
 #     checks their files, and warns once about a plain tcp: remote.
 set -u
@@ -103,10 +104,12 @@ grep -q "SSL_connect: .*certificate verify failed" "$dir/out" || fail "client tr
 # 6. No client certificate at all: the server ends the handshake.  (Under
 #    TLS 1.3 the client learns it from an alert after its own handshake
 #    is done: it must still be reading then, hence the open stdin.)
+rc=0
 sleep 2 | timeout 10 openssl s_client -connect "127.0.0.1:$port" \
-    -CAfile "${admin[2]}" >"$dir/out" 2>&1
+    -CAfile "${admin[2]}" >"$dir/out" 2>&1 || rc=$?
 grep -qi "alert certificate required\|handshake failure" "$dir/out" \
     || fail "no client certificate: $(cat "$dir/out")"
+[ "$rc" = 1 ] || fail "no client certificate: openssl s_client exited $rc"
 grep -q "peer did not return a certificate" "$dir/ssl.log" \
     || fail "the server did not log the missing certificate: $(tail -3 "$dir/ssl.log")"
 
