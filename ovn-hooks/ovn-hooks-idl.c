@@ -17,7 +17,9 @@
 #include <limits.h>
 #include <string.h>
 
+#include "bitmap.h"
 #include "openvswitch/vlog.h"
+#include "packets.h"
 #include "ovn-hooks/ovn-hooks-private.h"
 #include "ovn-hooks/ovn-nb-idl.h"
 #include "ovn-hooks/ovn-sb-idl.h"
@@ -26,6 +28,7 @@
 #include "smap.h"
 #include "sset.h"
 #include "timeval.h"
+#include "util.h"
 
 VLOG_DEFINE_THIS_MODULE(ovn_hooks_idl);
 
@@ -37,6 +40,7 @@ static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 20);
 #define EXT_NODE "ovnmig:node"
 #define EXT_ACL "ovnmig:acl"
 #define EXT_OWNER "ovnmig:owner"
+#define EXT_POD "ovnmig:pod"            /* "true": a pod's, by port_alloc */
 #define ACL_ID "guest-to-local"
 #define ACL_NAME "ovnmig_guest_to_local"
 
@@ -76,6 +80,7 @@ struct txn_ctx {
     const struct nbrec_port_group *pg;
     int infra_error;            /* 1: not done yet */
     struct sset ports;          /* ports in this batch */
+    struct sset allocated;      /* IPv4 addresses port_alloc took in it */
 };
 
 static void
@@ -455,6 +460,9 @@ port_set_apply(struct idl_state *st, struct ovsdb_idl_txn *txn,
         smap_add(&ids, EXT_VM, req->vm);
         smap_add(&ids, EXT_NAMESPACE, req->namespace);
         smap_add(&ids, EXT_NODE, req->chassis);
+        if (req->op == OVNHOOK_OP_PORT_ALLOC) {
+            smap_add(&ids, EXT_POD, "true");
+        }
         nbrec_logical_switch_port_set_options(lsp, &options);
         nbrec_logical_switch_port_set_external_ids(lsp, &ids);
         smap_destroy(&options);
@@ -478,6 +486,101 @@ port_set_apply(struct idl_state *st, struct ovsdb_idl_txn *txn,
         watch(st, req->port);
     }
     return 0;
+}
+
+/* Marks in 'used' (one bit per address of the request's subnet) every
+ * address of 'text', an LSP's "addresses" or "dynamic_addresses" entry
+ * ("MAC IP...", "router", "unknown", "dynamic"). */
+static void
+mark_used(const struct ovnhook_request *req, const char *text,
+          unsigned long *used, uint32_t n)
+{
+    char *copy = xstrdup(text), *save = NULL;
+    for (char *tok = strtok_r(copy, " ", &save); tok;
+         tok = strtok_r(NULL, " ", &save)) {
+        ovs_be32 ip;
+        if (ip_parse(tok, &ip) && (ip & req->subnet_mask) == req->subnet) {
+            uint32_t off = ntohl(ip) - ntohl(req->subnet);
+            if (off < n) {
+                bitmap_set1(used, off);
+            }
+        }
+    }
+    free(copy);
+}
+
+/* port_alloc: the existing port's address, or a free one; then as
+ * port_set. */
+static int
+port_alloc_apply(struct idl_state *st, struct ovsdb_idl_txn *txn,
+                 struct txn_ctx *ctx, struct ovnhook_request *req,
+                 char *msg, size_t msg_size)
+{
+    const struct nbrec_logical_switch *ls = ls_find(st, ctx);
+    if (!ls) {
+        snprintf(msg, msg_size, "logical switch %s not found",
+                 st->h->switch_name);
+        return -ENOENT;
+    }
+
+    const struct nbrec_logical_switch_port *lsp = lsp_find(st, req->port);
+    if (lsp && !smap_get(&lsp->external_ids, EXT_VM)) {
+        snprintf(msg, msg_size, "LSP %s exists and is not ovnmig's",
+                 req->port);
+        return -EPERM;
+    }
+    if (lsp && !smap_get_bool(&lsp->external_ids, EXT_POD, false)) {
+        snprintf(msg, msg_size, "LSP %s is a VM's: a pod of that name "
+                 "would take its address", req->port);
+        return -EEXIST;
+    }
+    if (lsp && lsp->n_addresses == 1) {
+        struct eth_addr mac;
+        ovs_be32 ip;
+        char ip_text[INET_ADDRSTRLEN + 1];
+        if (ovs_scan(lsp->addresses[0], ETH_ADDR_SCAN_FMT" %16s",
+                     ETH_ADDR_SCAN_ARGS(mac), ip_text)
+            && ip_parse(ip_text, &ip)) {
+            snprintf(req->mac, sizeof req->mac, ETH_ADDR_FMT,
+                     ETH_ADDR_ARGS(mac));
+            snprintf(req->ipv4, sizeof req->ipv4, IP_FMT, IP_ARGS(ip));
+            return port_set_apply(st, txn, ctx, req, msg, msg_size);
+        }
+    }
+
+    uint32_t n = ~ntohl(req->subnet_mask) + 1;   /* at most 65536 */
+    unsigned long *used = bitmap_allocate(n);
+    bitmap_set1(used, 0);                       /* the network */
+    bitmap_set1(used, 1);                       /* its router */
+    bitmap_set1(used, n - 1);                   /* broadcast */
+    for (size_t i = 0; i < ls->n_ports; i++) {
+        const struct nbrec_logical_switch_port *p = ls->ports[i];
+        for (size_t j = 0; j < p->n_addresses; j++) {
+            mark_used(req, p->addresses[j], used, n);
+        }
+    }
+    const char *taken;
+    SSET_FOR_EACH (taken, &ctx->allocated) {
+        mark_used(req, taken, used, n);
+    }
+    size_t off = bitmap_scan(used, false, 0, n);
+    bitmap_free(used);
+    if (off >= n) {
+        snprintf(msg, msg_size, "no free address in "IP_FMT"/%d",
+                 IP_ARGS(req->subnet),
+                 ip_count_cidr_bits(req->subnet_mask));
+        return -ENOSPC;
+    }
+    ovs_be32 ip = htonl(ntohl(req->subnet) + off);
+    uint8_t *b = (uint8_t *) &ip;
+    snprintf(req->ipv4, sizeof req->ipv4, IP_FMT, IP_ARGS(ip));
+    snprintf(req->mac, sizeof req->mac, "0a:58:%02x:%02x:%02x:%02x",
+             b[0], b[1], b[2], b[3]);
+    sset_add(&ctx->allocated, req->ipv4);
+    /* Another node allocating at once changes the ports: the transaction
+     * then fails with "try again", and this allocates anew. */
+    nbrec_logical_switch_verify_ports(ls);
+    return port_set_apply(st, txn, ctx, req, msg, msg_size);
 }
 
 static int
@@ -639,6 +742,7 @@ txn_start(struct idl_state *st)
 
     ovsdb_idl_txn_add_comment(txn, "ovnmig %s", h->chassis);
     sset_init(&ctx.ports);
+    sset_init(&ctx.allocated);
     LIST_FOR_EACH_SAFE (req, node, &st->queue) {
         /* A request that failed in a batch is retried alone. */
         if (req->solo && n) {
@@ -660,6 +764,9 @@ txn_start(struct idl_state *st)
             break;
         case OVNHOOK_OP_PORT_DELETE:
             error = port_delete_apply(st, &ctx, req, msg, sizeof msg);
+            break;
+        case OVNHOOK_OP_PORT_ALLOC:
+            error = port_alloc_apply(st, txn, &ctx, req, msg, sizeof msg);
             break;
         case OVNHOOK_OP_MIGRATION_START:
         case OVNHOOK_OP_MIGRATION_FINISH:
@@ -688,6 +795,7 @@ txn_start(struct idl_state *st)
         }
     }
     sset_destroy(&ctx.ports);
+    sset_destroy(&ctx.allocated);
 
     if (ovs_list_is_empty(&st->batch)) {
         ovsdb_idl_txn_destroy(txn);
@@ -725,6 +833,7 @@ txn_succeeded(struct idl_state *st, enum ovsdb_idl_txn_status status)
             port_get_answer(st, req);
             break;
         case OVNHOOK_OP_PORT_SET:
+        case OVNHOOK_OP_PORT_ALLOC:
         case OVNHOOK_OP_PORT_DELETE:
         case OVNHOOK_OP_MIGRATION_FINISH:
         case OVNHOOK_OP_MIGRATION_REVERT:

@@ -31,6 +31,7 @@ struct ovnhook_request {
     char chassis[OVNHOOK_NAME_MAX];     /* port_set: node; else src or dst */
     char dst[OVNHOOK_NAME_MAX];         /* migration_start */
     bool no_activation;         /* migration_start: no activation-strategy */
+    ovs_be32 subnet, subnet_mask;       /* port_alloc */
 
     long long int submitted;    /* time_msec() at the request call */
     long long int deadline;     /* to be committed (pending only) */

@@ -42,6 +42,7 @@ ovnhook_op_name(enum ovnhook_op op)
     case OVNHOOK_OP_MIGRATION_REVERT: return "migration_revert";
     case OVNHOOK_OP_ENSURE_INFRA: return "ensure_infra";
     case OVNHOOK_OP_PORT_GET: return "port_get";
+    case OVNHOOK_OP_PORT_ALLOC: return "port_alloc";
     }
     return "unknown";
 }
@@ -369,10 +370,15 @@ ovnhook_complete(struct ovnhook *h, struct ovnhook_request *req,
     va_start(args, format);
     vsnprintf(r->message, sizeof r->message, format, args);
     va_end(args);
-    if (req->op == OVNHOOK_OP_PORT_SET && !error
-        && !uuid_is_zero(&req->row_uuid)) {
+    bool set = req->op == OVNHOOK_OP_PORT_SET
+               || req->op == OVNHOOK_OP_PORT_ALLOC;
+    if (set && !error && !uuid_is_zero(&req->row_uuid)) {
         snprintf(r->lsp_uuid, sizeof r->lsp_uuid, UUID_FMT,
                  UUID_ARGS(&req->row_uuid));
+    }
+    if (set && !error) {
+        memcpy(r->mac, req->mac, sizeof r->mac);
+        memcpy(r->ipv4, req->ipv4, sizeof r->ipv4);
     }
     if (info) {
         c->info[0] = *info;
@@ -486,6 +492,38 @@ ovnhook_port_set(struct ovnhook *h, const struct ovnhook_port_spec *spec,
         if (spec->ipv6 && *spec->ipv6) {
             ipv6_string_mapped(req->ipv6, &ip6);
         }
+        error = copy_checked(req->vm, sizeof req->vm, spec->vm);
+    }
+    if (!error) {
+        error = copy_checked(req->namespace, sizeof req->namespace,
+                             spec->namespace);
+    }
+    return finish_request(h, req, error);
+}
+
+int
+ovnhook_port_alloc(struct ovnhook *h, const struct ovnhook_alloc_spec *spec,
+                   uint64_t cookie)
+{
+    struct ovnhook_request *req = request_new(OVNHOOK_OP_PORT_ALLOC, cookie);
+    unsigned int plen;
+    ovs_be32 net;
+
+    char *err = spec && spec->subnet ? ip_parse_cidr(spec->subnet, &net,
+                                                     &plen)
+                                     : xstrdup("no subnet");
+    if (err || plen < 16 || plen > 30) {
+        free(err);
+        return finish_request(h, req, -EINVAL);
+    }
+    req->subnet_mask = be32_prefix_mask(plen);
+    req->subnet = net & req->subnet_mask;
+    int error = ovnhook_port_name(spec->vm, spec->namespace,
+                                  req->port, sizeof req->port);
+    if (!error) {
+        error = set_chassis(req->chassis, sizeof req->chassis, spec->node);
+    }
+    if (!error) {
         error = copy_checked(req->vm, sizeof req->vm, spec->vm);
     }
     if (!error) {

@@ -64,6 +64,7 @@ enum ovnhook_op {
     OVNHOOK_OP_MIGRATION_REVERT,
     OVNHOOK_OP_ENSURE_INFRA,
     OVNHOOK_OP_PORT_GET,
+    OVNHOOK_OP_PORT_ALLOC,
 };
 
 const char *ovnhook_op_name(enum ovnhook_op);
@@ -77,6 +78,15 @@ struct ovnhook_port_spec {
     const char *ipv4;           /* A.B.C.D, no prefix length */
     const char *ipv6;           /* optional: NULL or "" for none */
     const char *node;           /* chassis name (or hostname) to bind to */
+};
+
+/* A pod's port (ovnmig-cni): the LSP "<vm>.<namespace>" as port_set makes
+ * it, with an address the IDL thread allocates from 'subnet'. */
+struct ovnhook_alloc_spec {
+    const char *vm;             /* the pod's name */
+    const char *namespace;
+    const char *node;
+    const char *subnet;         /* "A.B.C.D/P", P from 16 to 30 */
 };
 
 /* The Southbound's view of one port (copied out of the IDL). */
@@ -122,6 +132,8 @@ struct ovnhook_result {
     char port[OVNHOOK_PORT_NAME_MAX];   /* "" for ensure_infra */
     char message[OVNHOOK_MESSAGE_MAX];  /* always a readable sentence */
     char lsp_uuid[40];          /* port_set: the LSP's UUID */
+    char mac[OVNHOOK_ADDR_MAX];         /* port_set, port_alloc: the */
+    char ipv4[OVNHOOK_ADDR_MAX];        /* port's address */
     long long elapsed_ms;       /* from the request call to the answer */
     const struct ovnhook_port_info *info;       /* port_get only, else NULL */
 };
@@ -219,6 +231,20 @@ void ovnhook_wait(const struct ovnhook *h);
  * external_ids are left alone. */
 int ovnhook_port_set(struct ovnhook *h, const struct ovnhook_port_spec *spec,
                      uint64_t cookie);
+
+/* As ovnhook_port_set(), for a port whose address is not known yet: an
+ * LSP that exists (ovnmig's) keeps its address; otherwise the lowest
+ * address of 'subnet' that no LSP of the switch holds is taken, never the
+ * network address, the first host address (the subnet's router) or the
+ * broadcast address, with the MAC 0a:58 followed by its four bytes.  The
+ * transaction verifies the switch's ports, so that two nodes allocating
+ * at once cannot take the same address: the loser allocates again.  The
+ * result's 'mac' and 'ipv4' give the address.  The LSP is marked a pod's
+ * (external_ids ovnmig:pod=true).  Completes with -ENOSPC when the subnet
+ * is full, -EPERM if the LSP exists but is not ovnmig's, -EEXIST if it is
+ * a VM's (port_set's, without the mark). */
+int ovnhook_port_alloc(struct ovnhook *h, const struct ovnhook_alloc_spec *,
+                       uint64_t cookie);
 
 /* Deletes the LSP 'port' (0 if it is already gone; -EPERM if it exists
  * without ovnmig's external_ids). */
