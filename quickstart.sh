@@ -39,6 +39,9 @@ PACKAGES=(
     # kubectl, which proves the Kubernetes API stand-in speaks the real
     # protocol (tests/kube/test-kube-standin.sh)
     kubernetes-client
+    # a real container runtime for ovnmig-cni: podman 4.3's CNI backend and
+    # the reference plugins (tests/lab/cni-podman.sh)
+    podman containernetworking-plugins
 )
 
 step() { printf '\n== %s\n' "$*"; }

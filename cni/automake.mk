@@ -59,3 +59,7 @@ tests/fuzz/cni-fuzzer: $(CNI_FUZZ_SOURCES)
 	$(AM_V_CC)$(FUZZ_COMPILE) -o $@ $(CNI_FUZZ_SOURCES:%=$(srcdir)/%) \
 	  $(OVS_LIBS)
 
+# In the lab: the plugin against each node's ovnmigd as a runtime runs it
+# (addresses, ping through OVN, ARP, DHCP, CHECK, DEL leaves nothing), and
+# under podman 4.3's CNI backend (skips without podman).
+LAB_TESTS += tests/lab/cni-pods.sh tests/lab/cni-podman.sh

@@ -67,6 +67,8 @@ daemon_ovnmigd_SOURCES = \
 	daemon/ovnmigd.c \
 	daemon/cluster-db.c \
 	daemon/cluster-db.h \
+	daemon/cni-server.c \
+	daemon/cni-server.h \
 	daemon/control.c \
 	daemon/control.h \
 	daemon/metrics.c \

@@ -26,6 +26,7 @@
 #include "command-line.h"
 #include "daemon.h"
 #include "daemon/cluster-db.h"
+#include "daemon/cni-server.h"
 #include "daemon/config.h"
 #include "daemon/control.h"
 #include "daemon/metrics.h"
@@ -57,6 +58,7 @@ struct ovnmigd {
     struct cdb *cdb;
     struct vmm *vmm;
     struct mige *mige;
+    struct cnis *cnis;          /* ovnmig-cni's pods. */
     struct ctl_server *ctl;
     struct metrics_server *metrics;     /* NULL: no metrics-address. */
     enum qvm_accel accel;       /* What this node's QEMUs run with. */
@@ -245,7 +247,7 @@ on_hook_done(const struct ovnhook_result *r, void *d_)
 {
     struct ovnmigd *d = d_;
     if (!vmm_hook_done(d->vmm, r) && !mige_hook_done(d->mige, r)
-        && r->error) {
+        && !cnis_hook_done(d->cnis, r) && r->error) {
         VLOG_WARN("%s %s: %s", ovnhook_op_name(r->op), r->port, r->message);
     }
 }
@@ -266,6 +268,7 @@ on_cdb_vms(const struct cdb_snapshot *snap, void *d_)
     struct sset outgoing = SSET_INITIALIZER(&outgoing);
     mige_update(d->mige, snap, &incoming, &outgoing);
     vmm_update(d->vmm, snap, &incoming, &outgoing);
+    cnis_update(d->cnis, snap);
     mige_run(d->mige);
     sset_destroy(&incoming);
     sset_destroy(&outgoing);
@@ -782,6 +785,14 @@ main(int argc, char *argv[])
     ctl_command_register(d.ctl, "counters/show", "[--json]", 0, 1,
                          cmd_counters_show, &d);
     ctl_command_register(d.ctl, "exit", "", 0, 0, cmd_exit, &d);
+    struct cnis_options nopts = {
+        .cfg = &d.cfg,
+        .hooks = d.hooks,
+        .arp = d.arp,
+        .dhcp = d.dhcp,
+        .ctl = d.ctl,
+    };
+    d.cnis = cnis_create(&nopts);
     ctl_command_register(d.ctl, "version", "", 0, 0, cmd_version, &d);
 
     if (d.cfg.metrics_address) {
@@ -821,6 +832,7 @@ main(int argc, char *argv[])
     event_free(term_ev);
     event_free(int_ev);
     metrics_server_destroy(d.metrics);
+    cnis_destroy(d.cnis);
     ctl_server_destroy(d.ctl);
     mige_destroy(d.mige);
     vmm_destroy(d.vmm);

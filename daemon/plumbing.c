@@ -13,6 +13,8 @@
 #include <netlink/route/link.h>
 #include <netlink/route/link/bridge.h>
 #include <netlink/route/link/veth.h>
+#include <netlink/route/addr.h>
+#include <netlink/route/route.h>
 #include <sched.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -354,10 +356,41 @@ run_vsctl(const char *const argv[])
     return 0;
 }
 
+/* The node end of a veth: no IPv6 (it must not speak on the port with a
+ * MAC of its own), no TX checksum offload, up. */
+static int
+node_end_up(struct nl_sock *sock, const char *ifname, unsigned int mtu)
+{
+    char sysctl[128];
+    snprintf(sysctl, sizeof sysctl, "/proc/sys/net/ipv6/conf/%s/disable_ipv6",
+             ifname);
+    write_sysctl(sysctl, "1");
+    tx_csum_off(ifname);
+    return link_up(sock, ifname, mtu, 0);
+}
+
+static int
+link_delete(const char *ifname)
+{
+    struct nl_sock *sock = nl_socket_alloc();
+    int err = nl_connect(sock, NETLINK_ROUTE);
+    if (!err) {
+        struct rtnl_link *link = rtnl_link_alloc();
+        rtnl_link_set_name(link, ifname);
+        err = rtnl_link_delete(sock, link);
+        rtnl_link_put(link);
+    }
+    nl_socket_free(sock);
+    if (err < 0 && abs(err) != NLE_OBJ_NOTFOUND && abs(err) != NLE_NODEV) {
+        VLOG_ERR("%s: cannot delete: %s", ifname, nl_geterror(err));
+        return nl_to_errno(err);
+    }
+    return 0;
+}
+
 int
 plumb_create(const struct plumb_spec *spec)
 {
-    char sysctl[128];
     int saved, error;
 
     error = netns_create(spec);
@@ -382,11 +415,7 @@ plumb_create(const struct plumb_spec *spec)
     int err = nl_connect(sock, NETLINK_ROUTE);
     error = err < 0 ? nl_to_errno(err) : veth_create(sock, spec, pod_fd);
     if (!error) {
-        snprintf(sysctl, sizeof sysctl,
-                 "/proc/sys/net/ipv6/conf/%s/disable_ipv6", spec->node_if);
-        write_sysctl(sysctl, "1");
-        tx_csum_off(spec->node_if);
-        error = link_up(sock, spec->node_if, spec->mtu, 0);
+        error = node_end_up(sock, spec->node_if, spec->mtu);
     }
     nl_socket_free(sock);
     if (error) {
@@ -425,21 +454,8 @@ plumb_destroy(const struct plumb_spec *spec)
         "--if-exists", "del-port", spec->ovs_bridge, spec->node_if, NULL });
 
     if (if_nametoindex(spec->node_if)) {
-        struct nl_sock *sock = nl_socket_alloc();
-        int err = nl_connect(sock, NETLINK_ROUTE);
-        if (!err) {
-            struct rtnl_link *link = rtnl_link_alloc();
-            rtnl_link_set_name(link, spec->node_if);
-            err = rtnl_link_delete(sock, link);
-            rtnl_link_put(link);
-        }
-        nl_socket_free(sock);
-        if (err < 0 && abs(err) != NLE_OBJ_NOTFOUND
-            && abs(err) != NLE_NODEV) {
-            VLOG_ERR("%s: cannot delete: %s", spec->node_if,
-                     nl_geterror(err));
-            error = error ? error : nl_to_errno(err);
-        }
+        int error2 = link_delete(spec->node_if);
+        error = error ? error : error2;
     }
     /* The bridge and tap go with the namespace (QEMU must be gone). */
     netns_destroy(spec);
@@ -453,4 +469,185 @@ plumb_exists(const struct plumb_spec *spec)
     char path[PATH_MAX];
     netns_path(spec, path, sizeof path);
     return is_netns_mount(path) && if_nametoindex(spec->node_if);
+}
+
+/* ------------------------------------------------------------ CNI pods */
+
+int
+plumb_pod_spec_init(struct plumb_pod_spec *spec, const char *container_id,
+                    const char *pod_if)
+{
+    uint8_t digest[SHA1_DIGEST_SIZE];
+    char hex[SHA1_DIGEST_SIZE * 2 + 1];
+
+    memset(spec, 0, sizeof *spec);
+    if (!*pod_if || strlen(pod_if) >= sizeof spec->pod_if
+        || strlen(container_id) >= sizeof spec->container_id) {
+        return -EINVAL;
+    }
+    char *key = xasprintf("%s/%s", container_id, pod_if);
+    sha1_bytes(key, strlen(key), digest);
+    free(key);
+    sha1_to_hex(digest, hex);
+    snprintf(spec->node_if, sizeof spec->node_if, "ovc%.12s", hex);
+    snprintf(spec->pod_if, sizeof spec->pod_if, "%s", pod_if);
+    snprintf(spec->container_id, sizeof spec->container_id, "%s",
+             container_id);
+    snprintf(spec->ovs_bridge, sizeof spec->ovs_bridge, "br-int");
+    return 0;
+}
+
+/* Inside the pod's namespace: its end up with the address, and the
+ * default route via the gateway, on-link. */
+static int
+pod_if_configure(const struct plumb_pod_spec *spec)
+{
+    struct nl_sock *sock = nl_socket_alloc();
+    int err = nl_connect(sock, NETLINK_ROUTE);
+    int error = 0;
+    if (err < 0) {
+        nl_socket_free(sock);
+        return nl_to_errno(err);
+    }
+    tx_csum_off(spec->pod_if);
+    error = link_up(sock, spec->pod_if, spec->mtu, 0);
+    int ifindex = if_nametoindex(spec->pod_if);
+    if (error || !ifindex) {
+        error = error ? error : -ENODEV;
+        goto out;
+    }
+
+    struct rtnl_addr *addr = rtnl_addr_alloc();
+    struct nl_addr *local = nl_addr_build(AF_INET, &spec->ip, 4);
+    nl_addr_set_prefixlen(local, spec->plen);
+    rtnl_addr_set_ifindex(addr, ifindex);
+    rtnl_addr_set_local(addr, local);
+    err = rtnl_addr_add(sock, addr, 0);
+    nl_addr_put(local);
+    rtnl_addr_put(addr);
+    if (err < 0 && abs(err) != NLE_EXIST) {
+        VLOG_ERR("%s: address: %s", spec->pod_if, nl_geterror(err));
+        error = nl_to_errno(err);
+        goto out;
+    }
+
+    uint32_t any = 0;
+    struct rtnl_route *route = rtnl_route_alloc();
+    struct nl_addr *dst = nl_addr_build(AF_INET, &any, 4);
+    struct nl_addr *gw = nl_addr_build(AF_INET, &spec->gateway, 4);
+    struct rtnl_nexthop *nh = rtnl_route_nh_alloc();
+    nl_addr_set_prefixlen(dst, 0);
+    rtnl_route_set_family(route, AF_INET);
+    rtnl_route_set_table(route, RT_TABLE_MAIN);
+    rtnl_route_set_scope(route, RT_SCOPE_UNIVERSE);
+    rtnl_route_set_protocol(route, RTPROT_BOOT);
+    rtnl_route_set_dst(route, dst);
+    rtnl_route_nh_set_ifindex(nh, ifindex);
+    rtnl_route_nh_set_gateway(nh, gw);
+    rtnl_route_nh_set_flags(nh, RTNH_F_ONLINK);
+    rtnl_route_add_nexthop(route, nh);      /* Takes 'nh'. */
+    err = rtnl_route_add(sock, route, NLM_F_CREATE | NLM_F_REPLACE);
+    nl_addr_put(dst);
+    nl_addr_put(gw);
+    rtnl_route_put(route);
+    if (err < 0) {
+        VLOG_ERR("%s: default route: %s", spec->pod_if, nl_geterror(err));
+        error = nl_to_errno(err);
+    }
+out:
+    nl_socket_free(sock);
+    return error;
+}
+
+int
+plumb_pod_create(const struct plumb_pod_spec *spec, int netns_fd)
+{
+    int saved, error;
+
+    /* A veth of an earlier ADD goes, with its peer and its OVS port. */
+    if (if_nametoindex(spec->node_if)) {
+        error = plumb_pod_destroy(spec);
+        if (error) {
+            return error;
+        }
+    }
+
+    struct nl_sock *sock = nl_socket_alloc();
+    int err = nl_connect(sock, NETLINK_ROUTE);
+    if (err < 0) {
+        nl_socket_free(sock);
+        return nl_to_errno(err);
+    }
+    struct rtnl_link *veth = rtnl_link_veth_alloc();
+    struct rtnl_link *peer = rtnl_link_veth_get_peer(veth);
+    struct nl_addr *mac = nl_addr_build(AF_LLC, spec->mac, 6);
+    rtnl_link_set_name(veth, spec->node_if);
+    rtnl_link_set_name(peer, spec->pod_if);
+    rtnl_link_set_addr(peer, mac);
+    rtnl_link_set_ns_fd(peer, netns_fd);
+    if (spec->mtu) {
+        rtnl_link_set_mtu(veth, spec->mtu);
+        rtnl_link_set_mtu(peer, spec->mtu);
+    }
+    err = rtnl_link_add(sock, veth, NLM_F_CREATE | NLM_F_EXCL);
+    nl_addr_put(mac);
+    rtnl_link_put(peer);
+    rtnl_link_veth_release(veth);
+    if (err < 0) {
+        VLOG_ERR("%s: veth to %s in the pod: %s", spec->node_if,
+                 spec->pod_if, nl_geterror(err));
+        nl_socket_free(sock);
+        return abs(err) == NLE_EXIST ? -EEXIST : nl_to_errno(err);
+    }
+    error = node_end_up(sock, spec->node_if, spec->mtu);
+    nl_socket_free(sock);
+    if (error) {
+        goto fail;
+    }
+
+    error = enter_netns(netns_fd, &saved);
+    if (error) {
+        goto fail;
+    }
+    error = pod_if_configure(spec);
+    leave_netns(saved);
+    if (error) {
+        goto fail;
+    }
+
+    char iface_id[160], cid[160];
+    snprintf(iface_id, sizeof iface_id, "external_ids:iface-id=%s",
+             spec->iface_id);
+    snprintf(cid, sizeof cid, "external_ids:ovnmig-cni=%s",
+             spec->container_id);
+    error = run_vsctl((const char *[]) {
+        "--", "--may-exist", "add-port", spec->ovs_bridge, spec->node_if,
+        "--", "set", "Interface", spec->node_if, iface_id, cid, NULL });
+    if (error) {
+        goto fail;
+    }
+    VLOG_INFO("pod %s: %s on %s (iface-id %s), %s in the pod",
+              spec->container_id, spec->node_if, spec->ovs_bridge,
+              spec->iface_id, spec->pod_if);
+    return 0;
+
+fail:
+    plumb_pod_destroy(spec);
+    return error;
+}
+
+int
+plumb_pod_destroy(const struct plumb_pod_spec *spec)
+{
+    int error = run_vsctl((const char *[]) {
+        "--if-exists", "del-port", spec->ovs_bridge, spec->node_if, NULL });
+    int error2 = if_nametoindex(spec->node_if) ? link_delete(spec->node_if)
+                                               : 0;
+    return error ? error : error2;
+}
+
+bool
+plumb_pod_exists(const struct plumb_pod_spec *spec)
+{
+    return if_nametoindex(spec->node_if) != 0;
 }

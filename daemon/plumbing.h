@@ -29,6 +29,7 @@
 
 #include <net/if.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 struct plumb_spec {
     char netns[64];             /* Pod network namespace, in /run/netns. */
@@ -58,5 +59,38 @@ bool plumb_exists(const struct plumb_spec *);
 /* Opens the pod namespace (for a process to enter with setns()).
  * Returns a descriptor the caller closes, or a negative errno. */
 int plumb_open_netns(const struct plumb_spec *);
+
+/* A CNI pod's interface (ovnmig-cni, daemon/cni-server.h): a veth whose
+ * peer is created inside the pod's own network namespace (which the
+ * runtime made) as 'pod_if', with the pod's MAC and address, up, and a
+ * default route via 'gateway' (on-link: the link-local gateway), TX
+ * checksum offload off on both ends; the node end is plugged into br-int
+ * with external_ids:iface-id=<LSP> and ovnmig-cni=<container ID>.  The
+ * node end's name derives from the container ID and the interface name,
+ * so DEL finds it without the namespace.  Create replaces a veth left by
+ * an earlier, partial ADD; destroy removes whatever is left (the pod's
+ * end goes with the node's). */
+struct plumb_pod_spec {
+    char node_if[IF_NAMESIZE];
+    char pod_if[IF_NAMESIZE];
+    char container_id[128];
+    char iface_id[128];
+    char ovs_bridge[IF_NAMESIZE];
+    uint8_t mac[6];
+    uint32_t ip;                /* network byte order */
+    unsigned int plen;
+    uint32_t gateway;           /* network byte order */
+    unsigned int mtu;           /* 0: the kernel's default */
+};
+
+/* Fills the names of 'spec' (and zeroes the rest).  Returns 0, or -EINVAL
+ * for an interface name or container ID that does not fit. */
+int plumb_pod_spec_init(struct plumb_pod_spec *spec,
+                        const char *container_id, const char *pod_if);
+/* 'netns_fd': the pod's network namespace (not taken over). */
+int plumb_pod_create(const struct plumb_pod_spec *, int netns_fd);
+int plumb_pod_destroy(const struct plumb_pod_spec *);
+/* True if the node end of the pod's veth exists. */
+bool plumb_pod_exists(const struct plumb_pod_spec *);
 
 #endif /* plumbing.h */
