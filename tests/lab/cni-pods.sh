@@ -7,7 +7,9 @@
 # default route via 169.254.1.1 on-link, a port on br-int with
 # iface-id=<LSP> and an LSP bound to their node; they ping each other
 # through OVN, their gateway's ARP is answered with G, and DHCP gives them
-# the same address; CHECK passes on ADD's result; ADD into a namespace
+# the same address; CHECK passes on ADD's result, and on the result of a
+# chain with the reference "tuning" plugin (whose sysctl is set, and whose
+# CHECK passes too) where that is installed; ADD into a namespace
 # that has an eth0 already fails (code 4) and leaves nothing half-made; a
 # restarted ovnmigd serves DHCP again; DEL leaves nothing (no veth, OVS
 # port, LSP or record) and frees the address (the next container gets
@@ -166,6 +168,28 @@ assert_eq "c1's DHCP lease" "${ip1%/*} 24 169.254.1.1" "$(cat "$T/lease")"
 CONF_EXTRA="\"prevResult\":$out1" cni CHECK c1 "$CTL1"
 [ "$rc" = 0 ] || fail "CHECK c1: rc $rc: $out"
 say "ok: CHECK c1"
+
+# Chained: the reference "tuning" plugin after ovnmig-cni, on its result;
+# then CHECK of both plugins on the chain's result.
+if [ -x /usr/lib/cni/tuning ]; then
+    tconf() {
+        printf '{"cniVersion":"1.0.0","name":"ovnmig","type":"tuning","sysctl":{"net.ipv4.conf.eth0.arp_announce":"2"},"prevResult":%s}' "$1"
+    }
+    tuning() {
+        tconf "$2" | env -i PATH="$PATH" CNI_COMMAND="$1" CNI_CONTAINERID=ctr-c1 CNI_IFNAME=eth0 \
+            CNI_NETNS="/run/netns/$P-c1" CNI_PATH=/usr/lib/cni /usr/lib/cni/tuning
+    }
+    chained=$(tuning ADD "$out1") || fail "tuning ADD after ovnmig-cni: $chained"
+    assert_eq "tuning kept ovnmig-cni's address" "$ip1" "$(field "$chained" 'r["ips"][0]["address"]')"
+    assert_eq "tuning set its sysctl in c1" 2 \
+        "$(ip netns exec "$P-c1" cat /proc/sys/net/ipv4/conf/eth0/arp_announce)"
+    CONF_EXTRA="\"prevResult\":$chained" cni CHECK c1 "$CTL1"
+    [ "$rc" = 0 ] || fail "CHECK of ovnmig-cni in the chain: rc $rc: $out"
+    tout=$(tuning CHECK "$chained") || fail "CHECK of tuning in the chain: $tout"
+    say "ok: chained with tuning, CHECK passes for both"
+else
+    say "not run: chaining with tuning (containernetworking-plugins not installed)"
+fi
 
 # ADD into a pod that has an eth0 already: refused, nothing half-made.
 ip -n "$P-c4" link add eth0 type veth peer name eth0p || fail "cannot make an eth0 in c4"
