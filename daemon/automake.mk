@@ -78,8 +78,11 @@ daemon_ovnmigd_SOURCES = \
 	daemon/migration-private.h \
 	daemon/migration-source.c \
 	daemon/migration-target.c \
+	daemon/vm-life.c \
 	daemon/vm-manager.c \
-	daemon/vm-manager.h
+	daemon/vm-manager-private.h \
+	daemon/vm-manager.h \
+	daemon/vm-views.c
 daemon_ovnmigd_CFLAGS = $(AM_CFLAGS) $(EVENT_CFLAGS)
 daemon_ovnmigd_LDADD = daemon/libovnmigd.a daemon/libplumbing.a \
 	daemon/libclusterdb.a migrate/libmigrate.a arpproxy/libarpproxy.a \

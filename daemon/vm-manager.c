@@ -5,6 +5,7 @@
  */
 #include <config.h>
 #include "daemon/vm-manager.h"
+#include "daemon/vm-manager-private.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -42,94 +43,9 @@ static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 20);
 #define RETRY_MS 10000
 /* QEMU gets this long to stop on SIGTERM before SIGKILL. */
 #define QEMU_STOP_GRACE_MS 3000
-/* In a VM's run directory once its guest showed a sign of life: a
- * restarted daemon that adopts its QEMU, or a node that received the
- * running guest by migration, then does not wait for another. */
-#define LIFE_FILE "guest-alive"
-
-enum lsp_state { LSP_NONE, LSP_PENDING, LSP_OK, LSP_FAILED };
-
-struct vm {
-    struct hmap_node hmap_node;         /* In vmm's 'vms', by port. */
-    char port[OVNHOOK_PORT_NAME_MAX];   /* "<vm>.<namespace>" */
-    struct cdb_vm *spec;        /* Wanted; NULL: being torn down. */
-    char *run_dir;
-    struct plumb_spec plumb;
-
-    /* Parsed from 'spec'. */
-    struct eth_addr mac;
-    ovs_be32 ip;
-    unsigned int plen;
-    bool has_ip6;               /* 'ip6' is the guest's IPv6 address. */
-    struct in6_addr ip6;
-
-    bool plumbed, arp_on, dhcp_on;
-    bool nd_on, dhcp6_on;       /* IPv6 router and DHCPv6 serve the port. */
-    bool ra_active;             /* Its unsolicited RAs run. */
-    enum lsp_state lsp;
-    uint64_t lsp_cookie;
-    bool lsp_again;             /* Spec changed while a port_set ran. */
-    bool lsp_dirty;             /* Spec changed: port_set again. */
-    bool setup_failed;          /* A local step failed: 'reason' says. */
-    char lsp_error[OVNHOOK_MESSAGE_MAX];
-    bool incoming;              /* A migration's target copy: QEMU waits
-                                 * for the stream, the LSP is the
-                                 * source's, the status is not ours. */
-    bool outgoing;              /* Migrating away: the LSP is the
-                                 * migration's to move. */
-    pid_t qemu_pid;
-    bool qemu_adopted;          /* Found running, not started by us. */
-    bool qemu_exited;           /* Was running, is gone: not restarted. */
-    bool accel_known;           /* 'accel' is what QEMU runs with. */
-    enum qvm_accel accel;
-    long long int qemu_since;   /* time_msec() when QEMU was started or
-                                 * adopted: the boot deadline counts from
-                                 * there. */
-    bool alive;                 /* The guest showed a sign of life... */
-    char life_sign[32];         /* ...this one ("console output", ...). */
-    bool boot_timed_out;        /* None by the deadline (yet). */
-
-    const char *phase;          /* Pending, Running, Failed, Terminating */
-    char *reason;               /* Why not Running, or NULL. */
-    bool spec_error;            /* 'reason' is the spec's fault. */
-    long long int retry_at;     /* 0: no retry scheduled */
-    struct smap status_sent;
-    bool status_valid;          /* 'status_sent' was sent */
-};
-
-enum op_kind { OP_SET, OP_TEARDOWN_GET, OP_TEARDOWN_DEL, OP_SHOW };
-
-struct op {
-    struct hmap_node hmap_node;         /* In vmm's 'ops', by cookie. */
-    uint64_t cookie;
-    enum op_kind kind;
-    char port[OVNHOOK_PORT_NAME_MAX];
-    vmm_show_cb *show_cb;
-    void *show_aux;
-    bool show_json;
-};
-
-struct vmm {
-    const struct ovnmigd_config *cfg;
-    struct ovnhook *hooks;
-    struct arpp_io *arp;
-    struct dhcp_io *dhcp;
-    struct ndp_io *ndp;
-    struct dhcp6_io *dhcp6;
-    struct cdb *cdb;
-    char *qemu;
-    enum qvm_accel accel;
-    char *vms_dir;              /* <run_dir>/vms */
-    struct hmap vms;
-    struct hmap ops;
-    uint64_t next_cookie;
-    bool orphans_checked;
-    struct vmm_stats stats;
-};
 
 static void reconcile(struct vmm *, struct vm *);
 static void teardown(struct vmm *, struct vm *);
-static void start_life_watch(struct vm *, bool adopted);
 
 /* ------------------------------------------------------------ helpers */
 
@@ -139,8 +55,8 @@ port_hash(const char *port)
     return hash_string(port, 0);
 }
 
-static struct vm *
-vm_find(const struct vmm *vmm, const char *port)
+struct vm *
+vmm_find_vm(const struct vmm *vmm, const char *port)
 {
     struct vm *vm;
     HMAP_FOR_EACH_WITH_HASH (vm, hmap_node, port_hash(port), &vmm->vms) {
@@ -175,8 +91,8 @@ vm_free(struct vmm *vmm, struct vm *vm)
     free(vm);
 }
 
-static struct op *
-op_new(struct vmm *vmm, enum op_kind kind, const char *port)
+struct op *
+vmm_op_new(struct vmm *vmm, enum op_kind kind, const char *port)
 {
     struct op *op = xzalloc(sizeof *op);
     op->cookie = ++vmm->next_cookie;
@@ -186,8 +102,8 @@ op_new(struct vmm *vmm, enum op_kind kind, const char *port)
     return op;
 }
 
-static struct op *
-op_take(struct vmm *vmm, uint64_t cookie)
+struct op *
+vmm_op_take(struct vmm *vmm, uint64_t cookie)
 {
     struct op *op;
     HMAP_FOR_EACH_WITH_HASH (op, hmap_node, hash_uint64(cookie), &vmm->ops) {
@@ -226,10 +142,31 @@ fail(struct vm *vm, bool retry, const char *format, ...)
     vm->retry_at = retry ? time_msec() + RETRY_MS : 0;
 }
 
-static bool
-migratable(const struct cdb_vm *spec)
+bool
+vmm_migratable(const struct cdb_vm *spec)
 {
     return smap_get(&spec->annotations, VMM_MIGRATABLE_ANNOTATION) != NULL;
+}
+
+static void
+arp_port_cb(void *aux, const struct arpp_io_port_info *port)
+{
+    struct vmm_arp_port *f = aux;
+    if (!strcmp(port->ifname, f->ifname)) {
+        f->counters = *port->counters;
+        f->found = true;
+        f->path = (port->in_kernel ? xstrdup("kernel fast path")
+                   : xasprintf("userspace (%s)", port->why_userspace));
+        f->kernel_answered = port->kernel.answered;
+    }
+}
+
+void
+vmm_arp_port_find(const struct vmm *vmm, const struct vm *vm, bool kernel,
+                  struct vmm_arp_port *port)
+{
+    *port = (struct vmm_arp_port) { .ifname = vm->plumb.node_if };
+    arpp_io_for_each_port(vmm->arp, kernel, arp_port_cb, port);
 }
 
 /* Writes the status column if it changed since it was last written. */
@@ -245,7 +182,7 @@ publish_status(struct vmm *vmm, struct vm *vm)
         smap_add(&st, "reason", vm->reason);
     }
     smap_add(&st, "node", vmm->cfg->node);
-    if (migratable(vm->spec)) {
+    if (vmm_migratable(vm->spec)) {
         smap_add(&st, "liveMigratable", "true");
     } else {
         smap_add(&st, "liveMigratable", "false");
@@ -342,8 +279,8 @@ check_spec(const struct vmm *vmm, struct vm *vm, const struct cdb_vm *spec)
     return NULL;
 }
 
-static void
-qvm_spec_fill(const struct vmm *vmm, const struct vm *vm,
+void
+vmm_qvm_spec(const struct vmm *vmm, const struct vm *vm,
               struct qvm_spec *q)
 {
     const struct cdb_vm *spec = vm->spec;
@@ -557,10 +494,10 @@ request_lsp(struct vmm *vmm, struct vm *vm)
         ipv6_string_mapped(ip6, &vm->ip6);
         ps.ipv6 = ip6;
     }
-    struct op *op = op_new(vmm, OP_SET, vm->port);
+    struct op *op = vmm_op_new(vmm, OP_SET, vm->port);
     int error = ovnhook_port_set(vmm->hooks, &ps, op->cookie);
     if (error) {
-        free(op_take(vmm, op->cookie));
+        free(vmm_op_take(vmm, op->cookie));
         vm->lsp = LSP_FAILED;
         snprintf(vm->lsp_error, sizeof vm->lsp_error, "port_set: %s",
                  ovs_strerror(-error));
@@ -593,7 +530,7 @@ static int
 start_qemu(struct vmm *vmm, struct vm *vm)
 {
     struct qvm_spec q;
-    qvm_spec_fill(vmm, vm, &q);
+    vmm_qvm_spec(vmm, vm, &q);
 
     struct svec argv = SVEC_EMPTY_INITIALIZER;
     char *error_msg;
@@ -629,123 +566,15 @@ start_qemu(struct vmm *vmm, struct vm *vm)
     vm->qemu_adopted = false;
     vm->accel = vmm->accel;
     vm->accel_known = true;
-    start_life_watch(vm, false);
+    vmm_life_start(vm, false);
     vmm->stats.qemu_started++;
     VLOG_INFO("%s: QEMU started, pid %ld", vm->port, (long) pid);
     return 0;
 }
 
-/* ------------------------------------------------------------ signs of life
- *
- * Without an agent in the guest, the node sees three: output on the serial
- * console, a DHCP request and an ARP frame from the VM's port. */
-
-static char *
-life_file(const struct vm *vm)
-{
-    return xasprintf("%s/"LIFE_FILE, vm->run_dir);
-}
-
-/* A new QEMU ('adopted': found running) starts its boot deadline now.  An
- * adopted one whose guest was seen alive before keeps that. */
-static void
-start_life_watch(struct vm *vm, bool adopted)
-{
-    char *path = life_file(vm);
-    vm->qemu_since = time_msec();
-    vm->boot_timed_out = false;
-    vm->alive = false;
-    vm->life_sign[0] = '\0';
-    if (!adopted) {
-        unlink(path);
-    } else {
-        FILE *f = fopen(path, "r");
-        if (f) {
-            vm->alive = true;
-            if (!fgets(vm->life_sign, sizeof vm->life_sign, f)) {
-                ovs_strlcpy(vm->life_sign, "seen before",
-                            sizeof vm->life_sign);
-            }
-            vm->life_sign[strcspn(vm->life_sign, "\n")] = '\0';
-            fclose(f);
-        }
-    }
-    free(path);
-}
-
-static void
-mark_alive(struct vmm *vmm, struct vm *vm, const char *sign)
-{
-    vm->alive = true;
-    ovs_strlcpy(vm->life_sign, sign, sizeof vm->life_sign);
-    vmm->stats.guests_alive++;
-    char *path = life_file(vm);
-    FILE *f = fopen(path, "w");
-    if (f) {
-        fprintf(f, "%s\n", sign);
-        fclose(f);
-    }
-    free(path);
-    long long int after = time_msec() - vm->qemu_since;
-    if (vm->boot_timed_out) {
-        vm->boot_timed_out = false;
-        VLOG_WARN("%s: the guest came to life after all (%s), %lld ms "
-                  "after its QEMU started", vm->port, sign, after);
-    } else {
-        VLOG_INFO("%s: the guest is alive (%s), %lld ms after its QEMU "
-                  "started", vm->port, sign, after);
-    }
-}
-
-static uint64_t
-arp_frames(const struct vmm *vmm, const struct vm *vm);
-
-/* The guest's first sign of life on its port or console, or NULL. */
-static const char *
-find_life_sign(const struct vmm *vmm, const struct vm *vm)
-{
-    struct qvm_spec q;
-    qvm_spec_fill(vmm, vm, &q);
-    char *console = qvm_console_path(&q);
-    struct stat st;
-    bool output = !stat(console, &st) && st.st_size > 0;
-    free(console);
-    if (output) {
-        return "console output";
-    } else if (vm->dhcp_on
-               && dhcp_io_port_frames(vmm->dhcp, vm->plumb.node_if)) {
-        return "DHCP";
-    } else if (vm->arp_on && arp_frames(vmm, vm)) {
-        return "ARP";
-    }
-    return NULL;
-}
-
-static void update_phase(struct vmm *, struct vm *);
-
-/* Looks for 'vm''s sign of life, and holds it to its boot deadline. */
-static void
-check_life(struct vmm *vmm, struct vm *vm, long long int now)
-{
-    if (!vm->spec || !vm->qemu_pid || vm->incoming || vm->alive) {
-        return;
-    }
-    const char *sign = find_life_sign(vmm, vm);
-    if (sign) {
-        mark_alive(vmm, vm, sign);
-        update_phase(vmm, vm);
-    } else if (vmm->cfg->boot_deadline && !vm->boot_timed_out
-               && now - vm->qemu_since
-                  >= vmm->cfg->boot_deadline * 1000LL) {
-        vm->boot_timed_out = true;
-        vmm->stats.boot_timeouts++;
-        update_phase(vmm, vm);
-    }
-}
-
 /* The phase once the local steps are done, from QEMU and the LSP. */
-static void
-update_phase(struct vmm *vmm, struct vm *vm)
+void
+vmm_update_phase(struct vmm *vmm, struct vm *vm)
 {
     if (vm->setup_failed || vm->spec_error) {
         /* 'reason' already says what. */
@@ -822,13 +651,13 @@ reconcile(struct vmm *vmm, struct vm *vm)
 
     if (!vm->qemu_pid && !vm->qemu_exited) {
         struct qvm_spec q;
-        qvm_spec_fill(vmm, vm, &q);
+        vmm_qvm_spec(vmm, vm, &q);
         pid_t pid = qvm_find(&q);
         if (pid) {
             vm->qemu_pid = pid;
             vm->qemu_adopted = true;
             vm->accel_known = !qvm_accel_of(pid, &vm->accel);
-            start_life_watch(vm, true);
+            vmm_life_start(vm, true);
             vmm->stats.qemu_adopted++;
             VLOG_INFO("%s: QEMU already running (pid %ld): adopted",
                       vm->port, (long) pid);
@@ -838,7 +667,7 @@ reconcile(struct vmm *vmm, struct vm *vm)
     }
 
     vm->setup_failed = false;
-    update_phase(vmm, vm);
+    vmm_update_phase(vmm, vm);
     return;
 
 out:
@@ -890,7 +719,7 @@ teardown(struct vmm *vmm, struct vm *vm)
     set_phase(vm, "Terminating", NULL);
 
     struct qvm_spec q;
-    qvm_spec_fill(vmm, vm, &q);
+    vmm_qvm_spec(vmm, vm, &q);
     if (qvm_find(&q)) {
         qvm_stop(&q, QEMU_STOP_GRACE_MS);
         vmm->stats.qemu_stopped++;
@@ -912,10 +741,10 @@ teardown(struct vmm *vmm, struct vm *vm)
         dhcp6_io_remove_port(vmm->dhcp6, vm->plumb.node_if);
         vm->dhcp6_on = false;
     }
-    struct op *op = op_new(vmm, OP_TEARDOWN_GET, vm->port);
+    struct op *op = vmm_op_new(vmm, OP_TEARDOWN_GET, vm->port);
     int error = ovnhook_port_get(vmm->hooks, vm->port, op->cookie);
     if (error) {
-        free(op_take(vmm, op->cookie));
+        free(vmm_op_take(vmm, op->cookie));
         vm->retry_at = time_msec() + RETRY_MS;
     }
 }
@@ -933,11 +762,11 @@ teardown_answer(struct vmm *vmm, struct vm *vm, const struct op *op,
     if (op->kind == OP_TEARDOWN_GET) {
         const struct ovnhook_port_info *info = r->info;
         if (info && info->exists && !strcmp(info->node, vmm->cfg->chassis)) {
-            struct op *del = op_new(vmm, OP_TEARDOWN_DEL, vm->port);
+            struct op *del = vmm_op_new(vmm, OP_TEARDOWN_DEL, vm->port);
             int error = ovnhook_port_delete(vmm->hooks, vm->port,
                                             del->cookie);
             if (error) {
-                free(op_take(vmm, del->cookie));
+                free(vmm_op_take(vmm, del->cookie));
                 vm->retry_at = time_msec() + RETRY_MS;
             }
             return;
@@ -967,7 +796,7 @@ remove_orphans(struct vmm *vmm, const struct sset *incoming)
     struct svec orphans = SVEC_EMPTY_INITIALIZER;
     struct dirent *de;
     while ((de = readdir(dir))) {
-        if (de->d_name[0] != '.' && !vm_find(vmm, de->d_name)
+        if (de->d_name[0] != '.' && !vmm_find_vm(vmm, de->d_name)
             && !sset_contains(incoming, de->d_name)
             && strlen(de->d_name) < OVNHOOK_PORT_NAME_MAX) {
             svec_add(&orphans, de->d_name);
@@ -1070,7 +899,7 @@ vmm_update(struct vmm *vmm, const struct cdb_snapshot *snap,
                          spec->namespace);
             continue;
         }
-        struct vm *vm = vm_find(vmm, port);
+        struct vm *vm = vmm_find_vm(vmm, port);
         if (vm && !vm->spec) {
             continue;           /* Still being torn down: next tick. */
         }
@@ -1089,7 +918,7 @@ vmm_update(struct vmm *vmm, const struct cdb_snapshot *snap,
                 VLOG_INFO("%s: migrated here: now this node's", vm->port);
                 vm->status_valid = false;
                 if (vm->qemu_pid && !vm->alive) {
-                    mark_alive(vmm, vm, "migrated here");
+                    vmm_life_mark(vmm, vm, "migrated here");
                 }
             }
             cdb_vm_destroy(vm->spec);
@@ -1139,17 +968,17 @@ vmm_tick(struct vmm *vmm)
     HMAP_FOR_EACH_SAFE (vm, hmap_node, &vmm->vms) {
         if (vm->spec && vm->qemu_pid) {
             struct qvm_spec q;
-            qvm_spec_fill(vmm, vm, &q);
+            vmm_qvm_spec(vmm, vm, &q);
             if (qvm_find(&q) != vm->qemu_pid) {
                 VLOG_WARN("%s: QEMU (pid %ld) exited", vm->port,
                           (long) vm->qemu_pid);
                 vm->qemu_pid = 0;
                 vm->qemu_exited = true;
                 vmm->stats.qemu_exited++;
-                update_phase(vmm, vm);
+                vmm_update_phase(vmm, vm);
             }
         }
-        check_life(vmm, vm, now);
+        vmm_life_check(vmm, vm, now);
         if (vm->retry_at && now >= vm->retry_at) {
             if (vm->spec) {
                 reconcile(vmm, vm);
@@ -1160,17 +989,14 @@ vmm_tick(struct vmm *vmm)
     }
 }
 
-static void show_answer(struct vmm *, const struct op *,
-                        const struct ovnhook_result *);
-
 bool
 vmm_hook_done(struct vmm *vmm, const struct ovnhook_result *r)
 {
-    struct op *op = op_take(vmm, r->cookie);
+    struct op *op = vmm_op_take(vmm, r->cookie);
     if (!op) {
         return false;
     }
-    struct vm *vm = vm_find(vmm, op->port);
+    struct vm *vm = vmm_find_vm(vmm, op->port);
     switch (op->kind) {
     case OP_SET:
         if (!vm || !vm->spec || vm->lsp_cookie != op->cookie) {
@@ -1187,7 +1013,7 @@ vmm_hook_done(struct vmm *vmm, const struct ovnhook_result *r)
         if (vm->lsp_again) {
             request_lsp(vmm, vm);
         }
-        update_phase(vmm, vm);
+        vmm_update_phase(vmm, vm);
         break;
     case OP_TEARDOWN_GET:
     case OP_TEARDOWN_DEL:
@@ -1196,7 +1022,7 @@ vmm_hook_done(struct vmm *vmm, const struct ovnhook_result *r)
         }
         break;
     case OP_SHOW:
-        show_answer(vmm, op, r);
+        vmm_show_answer(vmm, op, r);
         break;
     }
     free(op);
@@ -1207,7 +1033,7 @@ bool
 vmm_vm_ready(const struct vmm *vmm, const char *port, bool *incoming,
              const char **run_dir)
 {
-    const struct vm *vm = vm_find(vmm, port);
+    const struct vm *vm = vmm_find_vm(vmm, port);
     if (!vm || !vm->spec) {
         return false;
     }
@@ -1220,7 +1046,7 @@ vmm_vm_ready(const struct vmm *vmm, const char *port, bool *incoming,
 uint64_t
 vmm_vm_memory(const struct vmm *vmm, const char *port)
 {
-    const struct vm *vm = vm_find(vmm, port);
+    const struct vm *vm = vmm_find_vm(vmm, port);
     return vm && vm->spec ? vm->spec->memory : 0;
 }
 
@@ -1245,367 +1071,5 @@ vmm_get_vm_infos(const struct vmm *vmm, struct vmm_vm_info **infos,
                            : "unknown");
             info->boot_failed = vm->boot_timed_out;
         }
-    }
-}
-
-/* ------------------------------------------------------------ views */
-
-static int
-compare_vms(const void *a_, const void *b_)
-{
-    const struct vm *const *a = a_, *const *b = b_;
-    return strcmp((*a)->port, (*b)->port);
-}
-
-static const struct vm **
-sorted_vms(const struct vmm *vmm)
-{
-    const struct vm **list = xmalloc((hmap_count(&vmm->vms) + 1)
-                                     * sizeof *list);
-    const struct vm *vm;
-    size_t n = 0;
-    HMAP_FOR_EACH (vm, hmap_node, &vmm->vms) {
-        list[n++] = vm;
-    }
-    qsort(list, n, sizeof *list, compare_vms);
-    return list;
-}
-
-static struct json *
-vm_summary_json(const struct vm *vm)
-{
-    struct json *o = json_object_create();
-    json_object_put_string(o, "lsp", vm->port);
-    if (vm->spec) {
-        json_object_put_string(o, "name", vm->spec->name);
-        json_object_put_string(o, "namespace", vm->spec->namespace);
-        json_object_put_string(o, "mac", vm->spec->mac);
-        json_object_put_string(o, "ipv4", vm->spec->ipv4 ? vm->spec->ipv4
-                                                         : "");
-        json_object_put(o, "liveMigratable",
-                        json_boolean_create(migratable(vm->spec)));
-    }
-    json_object_put_string(o, "phase", vm->phase);
-    if (vm->reason) {
-        json_object_put_string(o, "reason", vm->reason);
-    }
-    json_object_put(o, "qemuPid", json_integer_create(vm->qemu_pid));
-    json_object_put(o, "qemuAdopted", json_boolean_create(vm->qemu_adopted));
-    json_object_put_string(o, "accel", (vm->accel_known
-                                        ? qvm_accel_name(vm->accel) : ""));
-    if (vm->qemu_pid && !vm->incoming) {
-        json_object_put_string(o, "guest", (vm->alive ? "alive"
-                                            : vm->boot_timed_out
-                                            ? "no-sign-of-life" : "booting"));
-        if (vm->alive) {
-            json_object_put_string(o, "lifeSign", vm->life_sign);
-        }
-    }
-    json_object_put_string(o, "netns", vm->plumb.netns);
-    json_object_put_string(o, "interface", vm->plumb.node_if);
-    return o;
-}
-
-void
-vmm_list(const struct vmm *vmm, struct ds *s, bool json)
-{
-    const struct vm **list = sorted_vms(vmm);
-    size_t n = hmap_count(&vmm->vms);
-
-    if (json) {
-        struct json *array = json_array_create_empty();
-        for (size_t i = 0; i < n; i++) {
-            json_array_add(array, vm_summary_json(list[i]));
-        }
-        char *text = json_to_string(array, JSSF_SORT);
-        ds_put_format(s, "%s\n", text);
-        free(text);
-        json_destroy(array);
-    } else {
-        ds_put_format(s, "%-24s %-12s %-18s %-8s %s\n", "LSP", "PHASE",
-                      "IPV4", "QEMU", "REASON");
-        for (size_t i = 0; i < n; i++) {
-            const struct vm *vm = list[i];
-            ds_put_format(s, "%-24s %-12s %-18s %-8ld %s\n", vm->port,
-                          vm->phase,
-                          vm->spec && vm->spec->ipv4 ? vm->spec->ipv4 : "-",
-                          (long) vm->qemu_pid, vm->reason ? vm->reason : "");
-        }
-    }
-    free(list);
-}
-
-struct arp_port_find {
-    const char *ifname;
-    struct arpp_counters counters;
-    bool found;
-    char *path;                 /* "kernel fast path", "userspace (...)":
-                                 * as ovnmig-arpproxy --per-port says. */
-    uint64_t kernel_answered;
-};
-
-static void
-arp_port_cb(void *aux, const struct arpp_io_port_info *port)
-{
-    struct arp_port_find *f = aux;
-    if (!strcmp(port->ifname, f->ifname)) {
-        f->counters = *port->counters;
-        f->found = true;
-        f->path = (port->in_kernel ? xstrdup("kernel fast path")
-                   : xasprintf("userspace (%s)", port->why_userspace));
-        f->kernel_answered = port->kernel.answered;
-    }
-}
-
-static uint64_t
-arp_frames(const struct vmm *vmm, const struct vm *vm)
-{
-    struct arp_port_find f = { .ifname = vm->plumb.node_if };
-    arpp_io_for_each_port(vmm->arp, false, arp_port_cb, &f);
-    free(f.path);
-    uint64_t n = 0;
-    for (int i = 0; f.found && i < ARPP_N_VERDICTS; i++) {
-        n += f.counters.n[i];
-    }
-    return n;
-}
-
-/* The VM port's OpenFlow flows on this node's integration bridge, found
- * by its iface-id and by the SB keys in 'info' (NULL: unknown).  Blocks
- * the loop for at most about FLOWS_DEFAULT_TIMEOUT_MS (daemon/flows.h).
- * The caller frees 'flows' with flows_result_destroy(). */
-static void
-show_flows(const struct vm *vm, const struct ovnhook_port_info *info,
-           struct flows_result *flows)
-{
-    bool keys = info && info->sb_known && info->sb.exists;
-    struct flows_query q = {
-        .iface_id = vm->plumb.iface_id,
-        .bridge = vm->plumb.ovs_bridge,
-        .datapath_key = keys ? info->sb.datapath_key : 0,
-        .port_key = keys ? info->sb.tunnel_key : 0,
-    };
-    flows_dump(&q, flows);
-}
-
-static void
-show_answer(struct vmm *vmm, const struct op *op,
-            const struct ovnhook_result *r)
-{
-    const struct vm *vm = vm_find(vmm, op->port);
-    if (!vm) {
-        op->show_cb(op->show_aux, false, "the VM is gone");
-        return;
-    }
-    const struct ovnhook_port_info *info = r->error ? NULL : r->info;
-
-    struct arp_port_find arp = { .ifname = vm->plumb.node_if };
-    arpp_io_for_each_port(vmm->arp, true, arp_port_cb, &arp);
-    const struct dhcp_binding *binding = NULL;
-    if (vm->dhcp_on) {
-        binding = dhcp_io_find_binding(vmm->dhcp, vm->plumb.node_if,
-                                       vm->mac);
-    }
-    bool plumbed = plumb_exists(&vm->plumb);
-
-    struct json *o = vm_summary_json(vm);
-    if (vm->spec) {
-        json_object_put(o, "memory", json_integer_create(vm->spec->memory));
-        json_object_put(o, "cpus", json_integer_create(vm->spec->cpus));
-    }
-    json_object_put_format(o, "runDir", "%s", vm->run_dir);
-    json_object_put(o, "plumbed", json_boolean_create(plumbed));
-
-    struct json *lsp = json_object_create();
-    if (info) {
-        json_object_put(lsp, "exists", json_boolean_create(info->exists));
-        json_object_put_string(lsp, "uuid", info->lsp_uuid);
-        json_object_put_string(lsp, "addresses", info->addresses);
-        json_object_put_string(lsp, "requestedChassis",
-                               info->requested_chassis);
-        json_object_put_string(lsp, "activationStrategy",
-                               info->activation_strategy);
-        json_object_put_string(lsp, "node", info->node);
-        json_object_put(lsp, "inPortGroup",
-                        json_boolean_create(info->in_port_group));
-        json_object_put(lsp, "up", json_boolean_create(info->nb_up));
-        struct json *sb = json_object_create();
-        json_object_put(sb, "known", json_boolean_create(info->sb_known));
-        json_object_put(sb, "exists", json_boolean_create(info->sb.exists));
-        json_object_put_string(sb, "chassis", info->sb.chassis);
-        struct json *add = json_array_create_empty();
-        for (size_t i = 0; i < info->sb.n_additional; i++) {
-            json_array_add(add, json_string_create(info->sb.additional[i]));
-        }
-        json_object_put(sb, "additionalChassis", add);
-        json_object_put(sb, "up", json_boolean_create(info->sb.up));
-        json_object_put_string(sb, "activated", info->sb.activated);
-        json_object_put(lsp, "binding", sb);
-    } else {
-        json_object_put_string(lsp, "error", r->message);
-    }
-    json_object_put(o, "ovn", lsp);
-
-    struct json *dhcp = json_object_create();
-    if (binding) {
-        ovs_be32 a = dhcp_binding_address(binding);
-        json_object_put_format(dhcp, "address", IP_FMT"/%u", IP_ARGS(a),
-                               vm->plen);
-        json_object_put_format(dhcp, "serverId", IP_FMT,
-                               IP_ARGS(dhcp_binding_server_id(binding)));
-        json_object_put(dhcp, "declined", json_boolean_create(
-                            dhcp_binding_is_declined(binding, NULL)));
-        json_object_put(dhcp, "leaseTime",
-                        json_integer_create(vmm->cfg->lease_time));
-        json_object_put(dhcp, "mtu", json_integer_create(vmm->cfg->mtu));
-    }
-    json_object_put(o, "dhcp", dhcp);
-
-    struct json *arpj = json_object_create();
-    if (arp.found) {
-        for (int i = 0; i < ARPP_N_VERDICTS; i++) {
-            if (arp.counters.n[i]) {
-                json_object_put(arpj, arpp_verdict_name(i),
-                                json_integer_create(arp.counters.n[i]));
-            }
-        }
-        json_object_put_string(arpj, "path", arp.path);
-        json_object_put(arpj, "kernel-answered",
-                        json_integer_create(arp.kernel_answered));
-    }
-    json_object_put(o, "arp", arpj);
-
-    struct flows_result flows;
-    show_flows(vm, info, &flows);
-    json_object_put(o, "openflow", flows_query_json(&flows));
-    json_object_put(o, "flows", flows_to_json(&flows));
-
-    struct ds s = DS_EMPTY_INITIALIZER;
-    if (op->show_json) {
-        char *text = json_to_string(o, JSSF_SORT | JSSF_PRETTY);
-        ds_put_format(&s, "%s\n", text);
-        free(text);
-    } else {
-        ds_put_format(&s, "%s: %s%s%s\n", vm->port, vm->phase,
-                      vm->reason ? " -- " : "", vm->reason ? vm->reason : "");
-        if (vm->spec) {
-            ds_put_format(&s, "  vm: %s in %s, %lld KiB, %lld CPU(s), "
-                          "mac %s, ipv4 %s\n", vm->spec->name,
-                          vm->spec->namespace,
-                          (long long) vm->spec->memory / 1024,
-                          (long long) vm->spec->cpus, vm->spec->mac,
-                          vm->spec->ipv4 ? vm->spec->ipv4 : "-");
-            ds_put_format(&s, "  live-migratable: %s\n",
-                          migratable(vm->spec) ? "yes"
-                          : "no (InterfaceNotLiveMigratable: needs the "
-                            "annotation " VMM_MIGRATABLE_ANNOTATION ")");
-        }
-        ds_put_format(&s, "  qemu: pid %ld%s, accel %s, run dir %s\n",
-                      (long) vm->qemu_pid,
-                      vm->qemu_adopted ? " (adopted)" : "",
-                      vm->accel_known ? qvm_accel_name(vm->accel) : "unknown",
-                      vm->run_dir);
-        if (vm->qemu_pid && !vm->incoming) {
-            long long int s_since = (time_msec() - vm->qemu_since) / 1000;
-            if (vm->alive) {
-                ds_put_format(&s, "  guest: alive (%s)\n", vm->life_sign);
-            } else if (vm->boot_timed_out) {
-                ds_put_format(&s, "  guest: NO SIGN OF LIFE within the "
-                              "boot deadline (%u s)\n",
-                              vmm->cfg->boot_deadline);
-            } else {
-                ds_put_format(&s, "  guest: booting, no sign of life yet "
-                              "(%lld s, deadline %u s)\n", s_since,
-                              vmm->cfg->boot_deadline);
-            }
-        }
-        ds_put_format(&s, "  plumbing: netns %s, node interface %s: %s\n",
-                      vm->plumb.netns, vm->plumb.node_if,
-                      plumbed ? "present" : "MISSING");
-        if (info) {
-            ds_put_format(&s, "  lsp: %s %s, addresses \"%s\", "
-                          "requested-chassis %s, activation-strategy %s, "
-                          "port group %s, up %s\n",
-                          info->exists ? "exists" : "MISSING",
-                          info->lsp_uuid, info->addresses,
-                          info->requested_chassis[0]
-                          ? info->requested_chassis : "-",
-                          info->activation_strategy[0]
-                          ? info->activation_strategy : "-",
-                          info->in_port_group ? "yes" : "no",
-                          info->nb_up ? "true" : "false");
-            ds_put_format(&s, "  sb binding: chassis %s, additional [",
-                          info->sb.chassis[0] ? info->sb.chassis : "-");
-            for (size_t i = 0; i < info->sb.n_additional; i++) {
-                ds_put_format(&s, "%s%s", i ? "," : "",
-                              info->sb.additional[i]);
-            }
-            ds_put_format(&s, "], up %s%s\n", info->sb.up ? "true" : "false",
-                          info->sb_known ? "" : " (SB not reachable)");
-        } else {
-            ds_put_format(&s, "  lsp: unknown (%s)\n", r->message);
-        }
-        if (binding) {
-            ds_put_format(&s, "  dhcp: %s -> "IP_FMT"/%u, server-id "IP_FMT
-                          ", lease %u s, mtu %u%s\n", vm->spec->mac,
-                          IP_ARGS(dhcp_binding_address(binding)), vm->plen,
-                          IP_ARGS(dhcp_binding_server_id(binding)),
-                          vmm->cfg->lease_time, vmm->cfg->mtu,
-                          dhcp_binding_is_declined(binding, NULL)
-                          ? ", DECLINED by the guest" : "");
-        } else {
-            ds_put_cstr(&s, "  dhcp: no binding\n");
-        }
-        ds_put_cstr(&s, "  arp:");
-        for (int i = 0; arp.found && i < ARPP_N_VERDICTS; i++) {
-            if (arp.counters.n[i]) {
-                ds_put_format(&s, " %s=%"PRIu64, arpp_verdict_name(i),
-                              arp.counters.n[i]);
-            }
-        }
-        if (arp.found) {
-            ds_put_format(&s, " (%s", arp.path);
-            if (arp.kernel_answered) {
-                ds_put_format(&s, ", %"PRIu64" answered in the kernel",
-                              arp.kernel_answered);
-            }
-            ds_put_cstr(&s, ")\n");
-        } else {
-            ds_put_cstr(&s, " not served\n");
-        }
-        flows_format(&flows, 2, &s);
-    }
-    flows_result_destroy(&flows);
-    json_destroy(o);
-    free(arp.path);
-    op->show_cb(op->show_aux, true, ds_cstr(&s));
-    ds_destroy(&s);
-}
-
-void
-vmm_show(struct vmm *vmm, const char *name, const char *namespace,
-         bool json, vmm_show_cb *cb, void *aux)
-{
-    char port[OVNHOOK_PORT_NAME_MAX];
-    if (ovnhook_port_name(name, namespace, port, sizeof port)
-        || !vm_find(vmm, port)) {
-        char *msg = xasprintf("no VM %s in namespace %s on this node", name,
-                              namespace);
-        cb(aux, false, msg);
-        free(msg);
-        return;
-    }
-    struct op *op = op_new(vmm, OP_SHOW, port);
-    op->show_cb = cb;
-    op->show_aux = aux;
-    op->show_json = json;
-    int error = ovnhook_port_get(vmm->hooks, port, op->cookie);
-    if (error) {
-        struct ovnhook_result r = { .cookie = op->cookie, .error = error };
-        snprintf(r.message, sizeof r.message, "port_get: %s",
-                 ovs_strerror(-error));
-        op = op_take(vmm, op->cookie);
-        show_answer(vmm, op, &r);
-        free(op);
     }
 }
