@@ -17,7 +17,7 @@
  *   bare-migrate --dir DIR --kernel K --initrd I --append A --mac M
  *                --memory BYTES --tap NAME --runs N [--dirty COMMAND]
  *                [--downtime-limit MS] [--auto-converge] [--settle MS]
- *                [--accel auto|kvm|tcg]
+ *                [--accel auto|kvm|tcg] [--ready COMMAND]
  *                --side NETNS,ADDR,NAME,TLS-DIR --side NETNS,ADDR,NAME,TLS-DIR
  *
  * The accelerator is decided as ovnmigd decides it (migrate/qemu-accel.h),
@@ -34,7 +34,11 @@
  * "migrate" was sent and when the source reported completion.  --settle
  * waits that long after each migration, for a pinger's view of one run not
  * to run into the next.  Exit status 0 if every run completed and the guest
- * answered on its console afterwards with no kernel error.  Needs root.
+ * answered on its console afterwards with no kernel error.  --ready runs
+ * COMMAND (with /bin/sh) until it succeeds before the first migration, for
+ * at most a minute: the bench's check that its pinger reaches the guest,
+ * so that no move starts before the guest answers on the network.  Needs
+ * root.
  * Its QEMUs end with it, whatever the outcome: stopped at exit, killed on
  * SIGINT, SIGTERM or SIGHUP.
  */
@@ -52,6 +56,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -115,6 +120,20 @@ wait_log(const struct side *s, const char *needle, int seconds)
     }
     free(path);
     return found;
+}
+
+/* Runs 'command' every 200 ms until it succeeds, for up to 'seconds'. */
+static bool
+wait_ready(const char *command, int seconds)
+{
+    for (int i = 0; i < seconds * 5; i++) {
+        int status = system(command);
+        if (status != -1 && WIFEXITED(status) && !WEXITSTATUS(status)) {
+            return true;
+        }
+        usleep(200000);
+    }
+    return false;
 }
 
 static void
@@ -293,7 +312,7 @@ parse_side(struct side *s, const char *arg)
 int
 main(int argc, char *argv[])
 {
-    const char *dir = NULL, *dirty = NULL;
+    const char *dir = NULL, *dirty = NULL, *ready = NULL;
     struct qvm_spec spec = { .cpus = 1 };
     int runs = 10, n_sides = 0, settle_ms = 0;
     enum qvm_accel_mode accel_mode = QVM_ACCEL_AUTO;
@@ -319,6 +338,7 @@ main(int argc, char *argv[])
         {"auto-converge", no_argument, NULL, 'A'},
         {"settle", required_argument, NULL, 'S'},
         {"accel", required_argument, NULL, 'X'},
+        {"ready", required_argument, NULL, 'R'},
         {NULL, 0, NULL, 0},
     };
     for (int c; (c = getopt_long(argc, argv, "", options, NULL)) != -1;) {
@@ -336,6 +356,7 @@ main(int argc, char *argv[])
         case 'L': config.downtime_limit_ms = atoi(optarg); break;
         case 'A': config.allow_auto_converge = true; break;
         case 'S': settle_ms = atoi(optarg); break;
+        case 'R': ready = optarg; break;
         case 'X':
             if (qvm_accel_mode_from_name(optarg, &accel_mode)) {
                 die("--accel %s: want auto, kvm or tcg", optarg);
@@ -396,6 +417,10 @@ main(int argc, char *argv[])
     if (dirty) {
         console_type(src, dirty);
         sleep(3);
+    }
+    if (ready && !wait_ready(ready, 60)) {
+        die("the guest does not answer on the network: \"%s\" failed "
+            "for 60 s", ready);
     }
 
     int failures = 0;

@@ -417,6 +417,7 @@ for work in idle dirty; do
         --memory $((262152 * 1024)) --tap "${P}bt" --runs "$RUNS" "${dirty_arg[@]}" \
         --downtime-limit "$DOWNTIME_LIMIT_MS" --auto-converge --settle "$BARE_SETTLE_MS" \
         --accel "${ACCEL#accelerator: }" \
+        --ready "ip netns exec $P-bp ping -c 1 -W 1 -q 10.100.0.50 >/dev/null 2>&1" \
         --side "$P-hv1,172.31.253.1,hv1,$D/pki/hv1" \
         --side "$P-hv2,172.31.253.2,hv2,$D/pki/hv2" >"$T/bare-$work.log" \
         || fail "bare migration ($work): $(tail -n 3 "$T/bare-$work.log")"
