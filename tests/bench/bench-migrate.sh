@@ -8,8 +8,12 @@
 # the same run, on the same guest; then (c), the same guest migrated bare
 # QEMU to QEMU (tests/bench/bare-migrate) on a plain L2 bridge, pinged the
 # same way: the outage with no OVN and no ovnmig at all, and the peer of
-# the engine's total migration time; and a timeline of one migration as
-# SVG.
+# the engine's total migration time; (c'), (c) again while p3 pings a
+# pod on hv1 through the lab's OVN at the same rate, what that traffic
+# alone costs this machine (the lab's ovs-vswitchd run the userspace
+# datapath, in their main threads: 0.3-0.8 s of CPU each per migration
+# here, on 2 CPUs that QEMU's TLS stream needs too); and a timeline of
+# one migration as SVG.
 #
 # QEMU's pause is printed two ways: the "downtime" query-migrate reports
 # (the source's view: from stopping the guest until it has sent the last
@@ -61,8 +65,10 @@
 # and the summary.
 #
 # Writes to BENCH_OUT (default: bench-migrate.out in the build tree): the
-# per-migration rows (runs.tsv, bare.tsv), the summary (summary.txt) and
-# timeline.svg.
+# per-migration rows (runs.tsv, bare.tsv), the summary (summary.txt),
+# timeline.svg, and in raw/ the captures, pings, records and every
+# thread's CPU time before and after each migration (ps0-K, ps1-K; for the
+# bare peers, before and after each series).
 #
 # SPDX-License-Identifier: Apache-2.0
 set -u -o pipefail
@@ -104,7 +110,7 @@ export OVNMIG_GUEST_DIR=$guest
 . "$top_srcdir/tests/lab/migrate-lib.sh"
 
 mkdir -p "$OUT" || exit 1
-rm -f "$OUT"/runs.tsv "$OUT"/bare.tsv "$OUT"/summary.txt "$OUT"/timeline.svg
+rm -f "$OUT"/runs.tsv "$OUT"/bare.tsv "$OUT"/bare-ovs.tsv "$OUT"/summary.txt "$OUT"/timeline.svg
 lab_prefix P b
 T=$LAB_TMP
 VM=vm1
@@ -194,6 +200,28 @@ cpu_ms() {
     echo $(((${12} + ${13}) * TICK_MS))
 }
 
+# cpu_snapshot FILE: every thread's CPU time so far, one line each:
+# "PID/TID THREAD TICKS COMMAND-LINE" (diagnostics, kept in raw/).
+cpu_snapshot() {
+    local f line pid tid comm args
+    for f in /proc/[0-9]*/task/[0-9]*/stat; do
+        { read -r line <"$f"; } 2>/dev/null || continue
+        tid=${line%% *}; comm=${line#*(}; comm=${comm%%)*}
+        pid=${f#/proc/}; pid=${pid%%/*}
+        { mapfile -d "" -t args <"/proc/$pid/cmdline"; } 2>/dev/null
+        set -- ${line##*) }
+        echo "$pid/$tid ${comm// /_} $((${12} + ${13})) ${args[*]:0:4}"
+    done >"$1"
+}
+
+# ovs_cpu_ms BEFORE AFTER: the CPU time every ovs-vswitchd of the lab took
+# between two snapshots, in ms.
+ovs_cpu_ms() {
+    awk -v tick="$TICK_MS" 'NR == FNR { t0[$1] = $3; next }
+        $4 ~ /ovs-vswitchd$/ { sum += $3 - t0[$1] }
+        END { printf "%d\n", sum * tick }' "$1" "$2"
+}
+
 # qemu_sampler PID FILE: writes PID's CPU time to FILE every 50 ms until it
 # exits (the source QEMU quits at the teardown).
 qemu_sampler() {
@@ -223,11 +251,13 @@ migrate_once() {
     c_src0=$(cpu_ms "$d_src"); c_dst0=$(cpu_ms "$d_dst"); q_src0=$(cpu_ms "$q_src")
     qemu_sampler "$q_src" "$T/qcpu-$k" &
     sampler=$!
+    cpu_snapshot "$T/ps0-$k"
     t_req=$EPOCHREALTIME
     uid=$(ctl vm migrate "$VM" --to "$dst") || fail "run $k: vm migrate"
     ctl -t 300 --json migration watch "$uid" | stamp >"$T/watch-$k.log"
     rc=${PIPESTATUS[0]}
     t_done=$EPOCHREALTIME
+    cpu_snapshot "$T/ps1-$k"
     local c_src c_dst q_dst
     c_src=$(($(cpu_ms "$d_src") - c_src0)); c_dst=$(($(cpu_ms "$d_dst") - c_dst0))
     q_dst=$(cpu_ms "$(cat "$(vm_dir "$dst")/qemu.pid" 2>/dev/null)")
@@ -265,13 +295,13 @@ print(p.get("downtimeMs", -1), p.get("totalMs", -1), e - m["startTimestamp"], s.
     wait_console "$dst" "^ALIVE-$k-42" 30 || fail "run $k: the guest does not answer on $dst"
     [ -z "$(kernel_errors "$dst")" ] || fail "run $k: the guest's kernel on $dst: $(kernel_errors "$dst")"
     mkdir -p "$OUT/raw"
-    cp "$T/watch-$k.log" "$T/ping-$k.log" "$T/port-$k.pcap" "$T/src-$k.pcap" "$OUT/raw/" 2>/dev/null
-    printf '%d\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s\n' \
+    cp "$T/watch-$k.log" "$T/ping-$k.log" "$T/port-$k.pcap" "$T/src-$k.pcap" "$T/ps0-$k" "$T/ps1-$k" "$OUT/raw/" 2>/dev/null
+    printf '%d\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s\n' \
         "$k" "$mode" "$work" "$NODE" "$dst" "$outage" "$cutover" "$resume" \
         "$net" "$guest" "$((sent - got))" "$sent" "$downtime" "$qtotal" \
         "$etotal" "$uid" "$t_req" "$evpause" "$rtotal" "$ttfb" "$post" \
         "$tgt_early" "$src_late" "$dups" "$c_src" "$c_dst" "$q_src_cpu" "$q_dst" \
-        "$(uptime | sed 's/.*average: //; s/,.*//')" >>"$OUT/runs.tsv"
+        "$(ovs_cpu_ms "$T/ps0-$k" "$T/ps1-$k")" "$(uptime | sed 's/.*average: //; s/,.*//')" >>"$OUT/runs.tsv"
     say "$(printf 'run %2d %-13s %-5s %s->%s  outage %4d (cutover %4d = resume %4d + net %3d + guest %3d) ms  lost %3d/%-4d  QEMU pause %3d ms  total %5d ms  1st byte %4d ms  stale tgt %3d src %3d dup %2d  cpu ovnmigd %d/%d QEMU %d/%d ms' \
         "$k" "$mode" "$work" "$NODE" "$dst" "$outage" "$cutover" "$resume" "$net" \
         "$guest" "$((sent - got))" "$sent" "$downtime" "$rtotal" "$ttfb" \
@@ -300,6 +330,8 @@ check "lab up: 3 nodes, cluster DB, ovnmigd, migration network, CA" \
 D=$(lab_dir "$P")
 eval "$(lab "$P" env hv1)"
 check "pod p3 on hv3 (the pinger)" lab "$P" pod add p3 --node hv3 --ip 10.100.0.30/24
+check "pod p1 on hv1 (what p3 pings for peer (c'))" \
+    lab "$P" pod add p1 --node hv1 --ip 10.100.0.31/24
 check "vm start $VM on hv1" lab "$P" vm start "$VM" --node hv1 --ip "$VM_IP/24"
 wait_console hv1 "OVNMIG-LEASE event=bound" 90 || fail "the guest took no lease"
 guest_type hv1 "ping -c 1 -W 1 169.254.1.1 >/dev/null; echo READY-\$((6*7))"
@@ -313,7 +345,7 @@ esac
 ctl config set "downtimeLimitMs=$DOWNTIME_LIMIT_MS" allowAutoConverge=true >/dev/null \
     || fail "cannot set the downtime limit"
 say "liveMigrationConfig: $(ctl config get 2>/dev/null | tr '\n' ' ')"
-printf 'run\tmode\tworkload\tfrom\tto\toutage_ms\tcutover_ms\tresume_ms\tnet_ms\tguest_ms\tlost\tsent\tpause_ms\tqemu_total_ms\tengine_total_ms\tuid\tt_request\tev_pause_ms\trequest_total_ms\tfirst_byte_ms\tcompleted_to_succeeded_ms\ttgt_early\tsrc_late\tdups\tcpu_ovnmigd_src_ms\tcpu_ovnmigd_dst_ms\tcpu_qemu_src_ms\tcpu_qemu_dst_ms\tload1\n' \
+printf 'run\tmode\tworkload\tfrom\tto\toutage_ms\tcutover_ms\tresume_ms\tnet_ms\tguest_ms\tlost\tsent\tpause_ms\tqemu_total_ms\tengine_total_ms\tuid\tt_request\tev_pause_ms\trequest_total_ms\tfirst_byte_ms\tcompleted_to_succeeded_ms\ttgt_early\tsrc_late\tdups\tcpu_ovnmigd_src_ms\tcpu_ovnmigd_dst_ms\tcpu_qemu_src_ms\tcpu_qemu_dst_ms\tcpu_ovs_ms\tload1\n' \
     >"$OUT/runs.tsv"
 
 say "idle guest: $RUNS migrations per cutover mode"
@@ -366,10 +398,10 @@ bare_net_down() {
     ip netns del "$P-bw" 2>/dev/null
     return 0
 }
-# bare_row WORKLOAD LINE: one of bare-migrate's lines, with the outage it
-# caused in the pinger's log and the target's capture, to bare.tsv.
+# bare_row PEER WORKLOAD LINE: one of bare-migrate's lines, with the outage
+# it caused in the pinger's log and the target's capture, to bare.tsv.
 bare_row() {
-    local work=$1 line=$2 kv window outage cutover resume net guest sent got gaps
+    local peer=$1 work=$2 line=$3 kv window outage cutover resume net guest sent got gaps
     local tgt_early src_late dups
     local -A v=()
     for kv in ${line#bare }; do v[${kv%%=*}]=${kv#*=}; done
@@ -377,16 +409,16 @@ bare_row() {
     window=$(awk -v a="${v[t_migrate]}" -v b="${v[t_done]}" -v s="$BARE_SETTLE_MS" \
         'BEGIN { printf "%.3f %.3f", a - 0.3, b + (s - 100) / 1000 }')
     gaps=$(python3 "$GAPS" --window $window --move "${v[t_migrate]}" "${v[t_done]}" \
-        "$T/bare-$work-ping.log" "$T/bare-$work-${v[to]}.pcap" 2>&1) \
-        || fail "bare run ${v[run]}: $gaps"
+        "$T/bare-$peer-$work-ping.log" "$T/bare-$peer-$work-${v[to]}.pcap" 2>&1) \
+        || fail "bare run ${v[run]} ($peer): $gaps"
     eval "$gaps"
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\n' \
-        "${v[run]}" "$work" "${v[from]}" "${v[to]}" "${v[target_start_ms]}" \
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\n' \
+        "${v[run]}" "$peer" "$work" "${v[from]}" "${v[to]}" "${v[target_start_ms]}" \
         "${v[migrate_ms]}" "${v[total_ms]}" "${v[qemu_total_ms]}" "${v[downtime_ms]}" \
         "${v[pause_ms]}" "$outage" "$cutover" "$resume" "$net" "$guest" \
         "$((sent - got))" "$sent" >>"$OUT/bare.tsv"
-    say "$(printf 'bare %2d %-5s %s->%s  outage %4d (cutover %4d = resume %4d + net %3d + guest %3d) ms  lost %3d/%-4d  QEMU pause %3d ms (events %3d)' \
-        "${v[run]}" "$work" "${v[from]}" "${v[to]}" "$outage" "$cutover" "$resume" \
+    say "$(printf '%-4s %2d %-5s %s->%s  outage %4d (cutover %4d = resume %4d + net %3d + guest %3d) ms  lost %3d/%-4d  QEMU pause %3d ms (events %3d)' \
+        "$peer" "${v[run]}" "$work" "${v[from]}" "${v[to]}" "$outage" "$cutover" "$resume" \
         "$net" "$guest" "$((sent - got))" "$sent" "${v[downtime_ms]}" "${v[pause_ms]}")"
 }
 BARE_NET=0
@@ -397,21 +429,29 @@ append=$(python3 -c 'import json,sys; print([v for v in json.load(sys.stdin) if 
 BARE_NET=1
 bare_net_up || fail "cannot build the bare peer's L2 network"
 BARE_SETTLE_MS=1500
-printf 'run\tworkload\tfrom\tto\ttarget_start_ms\tmigrate_ms\ttotal_ms\tqemu_total_ms\tpause_ms\tev_pause_ms\toutage_ms\tcutover_ms\tresume_ms\tnet_ms\tguest_ms\tlost\tsent\n' >"$OUT/bare.tsv"
-for work in idle dirty; do
+printf 'run\tpeer\tworkload\tfrom\tto\ttarget_start_ms\tmigrate_ms\ttotal_ms\tqemu_total_ms\tpause_ms\tev_pause_ms\toutage_ms\tcutover_ms\tresume_ms\tnet_ms\tguest_ms\tlost\tsent\n' >"$OUT/bare.tsv"
+for run in idle:bare idle:busy dirty:bare dirty:busy; do
+    work=${run%:*} peer=${run#*:}
     dirty_arg=()
     [ "$work" = idle ] || dirty_arg=(--dirty "$dirty_cmd")
-    say "bare QEMU to QEMU on a plain L2 network, $work guest: $RUNS migrations"
     mkdir -p "$BARE_DIR"
     bare_pids=()
+    if [ "$peer" = busy ]; then
+        say "bare QEMU to QEMU, with the lab's OVN carrying p3's 10 ms pings to p1 meanwhile, $work guest: $RUNS migrations"
+        ip netns exec "$P-pod-p3" ping -q -i 0.01 -W 1 10.100.0.31 >/dev/null 2>&1 &
+        bare_pids+=($!)
+    else
+        say "bare QEMU to QEMU on a plain L2 network, $work guest: $RUNS migrations"
+    fi
     for n in hv1 hv2; do
         ip netns exec "$P-$n" tcpdump --immediate-mode -U -nn -s 96 -i "${P}bt" \
-            -w "$T/bare-$work-$n.pcap" 'icmp or rarp' 2>/dev/null &
+            -w "$T/bare-$peer-$work-$n.pcap" 'icmp or rarp' 2>/dev/null &
         bare_pids+=($!)
     done
-    ip netns exec "$P-bp" ping -D -i 0.01 -W 1 10.100.0.50 >"$T/bare-$work-ping.log" 2>&1 &
+    ip netns exec "$P-bp" ping -D -i 0.01 -W 1 10.100.0.50 >"$T/bare-$peer-$work-ping.log" 2>&1 &
     bare_pids+=($!)
     LAB_BG_PIDS+=("${bare_pids[@]}")
+    cpu_snapshot "$T/ps0-$peer-$work"
     "$BARE" --dir "$BARE_DIR" --kernel "$guest/vmlinuz" --initrd "$guest/initramfs.gz" \
         --append "$append static_ip=$VM_IP/24" --mac 0a:58:0a:64:00:32 \
         --memory $((262152 * 1024)) --tap "${P}bt" --runs "$RUNS" "${dirty_arg[@]}" \
@@ -419,8 +459,11 @@ for work in idle dirty; do
         --accel "${ACCEL#accelerator: }" \
         --ready "ip netns exec $P-bp ping -c 1 -W 1 -q 10.100.0.50 >/dev/null 2>&1" \
         --side "$P-hv1,172.31.253.1,hv1,$D/pki/hv1" \
-        --side "$P-hv2,172.31.253.2,hv2,$D/pki/hv2" >"$T/bare-$work.log" \
-        || fail "bare migration ($work): $(tail -n 3 "$T/bare-$work.log")"
+        --side "$P-hv2,172.31.253.2,hv2,$D/pki/hv2" >"$T/bare-$peer-$work.log" \
+        || fail "bare migration ($peer, $work): $(tail -n 3 "$T/bare-$peer-$work.log")"
+    cpu_snapshot "$T/ps1-$peer-$work"
+    printf '%s\t%s\t%d\n' "$peer" "$work" \
+        $(($(ovs_cpu_ms "$T/ps0-$peer-$work" "$T/ps1-$peer-$work") / RUNS)) >>"$OUT/bare-ovs.tsv"
     sleep 0.3
     kill -INT "${bare_pids[@]}" 2>/dev/null
     wait "${bare_pids[@]}" 2>/dev/null
@@ -431,10 +474,11 @@ for work in idle dirty; do
     done
     LAB_BG_PIDS=("${keep_pids[@]}")
     mkdir -p "$OUT/raw"
-    cp "$T/bare-$work.log" "$T/bare-$work-ping.log" "$T/bare-$work"-hv?.pcap "$OUT/raw/" 2>/dev/null
+    cp "$T/bare-$peer-$work.log" "$T/bare-$peer-$work-ping.log" "$T/bare-$peer-$work"-hv?.pcap \
+        "$T/ps0-$peer-$work" "$T/ps1-$peer-$work" "$OUT/raw/" 2>/dev/null
     while read -r line; do
-        bare_row "$work" "$line"
-    done < <(grep '^bare run=' "$T/bare-$work.log")
+        bare_row "$peer" "$work" "$line"
+    done < <(grep '^bare run=' "$T/bare-$peer-$work.log")
 done
 
 # The first multi-chassis migration of the dirtying guest, on a timeline.
@@ -447,10 +491,11 @@ python3 "$PLOT" --watch "$T/watch-$plot_k.log" --ping "$T/ping-$plot_k.log" \
     --title "Migration $plot_k: dirtying 256 MiB guest, $from -> $to, multi-chassis cutover" \
     >"$OUT/timeline.svg" || say "no timeline (see above)"
 
-{ echo "$ACCEL"; python3 - "$OUT/runs.tsv" "$OUT/bare.tsv"; } <<'EOF' | tee "$OUT/summary.txt"
+{ echo "$ACCEL"; python3 - "$OUT/runs.tsv" "$OUT/bare.tsv" "$OUT/bare-ovs.tsv"; } <<'EOF' | tee "$OUT/summary.txt"
 import csv, sys
 runs = list(csv.DictReader(open(sys.argv[1]), delimiter="\t"))
 bare = list(csv.DictReader(open(sys.argv[2]), delimiter="\t"))
+bare_ovs = {(p, w): int(ms) for p, w, ms in csv.reader(open(sys.argv[3]), delimiter="\t")}
 
 def pct(xs, p):
     """Nearest-rank percentile."""
@@ -473,28 +518,33 @@ print("total: from \"vm migrate\" (the record's requested) to Succeeded; (c): ta
 print("1st: from \"vm migrate\" to the source's \"migrate\" (the stream's first byte); (c): the target")
 print("QEMU's start.  post: QEMU's completion to Succeeded.  Stale copies of the guest's traffic: echo")
 print("requests on the target's port before the guest resumed (tgt) and on the source's after (src);")
-print("dup: replies seen twice.  CPU (ms): ovnmigd source/target, QEMU source/target, per migration.")
+print("dup: replies seen twice.  CPU (ms): ovnmigd source/target, QEMU source/target, per migration;")
+print("ovs: the lab's three ovs-vswitchd together, per migration (bare peers: per run, settling included).")
 print("Peers: (a) multi-chassis + activation-strategy=rarp, (a2) multi-chassis unblocked (no activation")
 print("strategy), (a3) (a) with the LSP moved at QEMU's completion, (b) naive cutover, (c) bare QEMU")
-print("to QEMU on a plain L2 bridge.  x(c): ratio to (c)'s")
+print("to QEMU on a plain L2 bridge; (c') (c) while p3 pings pod p1 through the lab's OVN every")
+print("10 ms, as it pings the guest in (a)-(b): what that traffic costs this machine's userspace")
+print("datapath, with no ovnmig and no OVN move.  x(c): ratio to (c)'s")
 print("median (p95 to p95), same run.")
 hdr = ("guest", "peer", "n", "out50", "out95", "x(c)50", "x(c)95", "tot50",
        "tot95", "x(c)50", "x(c)95", "1st50", "1st95", "post50", "res/net/gst",
-       "tgt", "src", "dup", "cpu d-src/d-dst/q-src/q-dst", "load")
+       "tgt", "src", "dup", "cpu d-src/d-dst/q-src/q-dst", "ovs", "load")
 fmt = ("%-5s %-15s %2s %5s %5s %6s %6s %5s %5s %6s %6s %5s %5s %6s %-11s "
-       "%4s %4s %3s %-27s %4s")
+       "%4s %4s %3s %-27s %5s %4s")
 print(fmt % hdr)
 PEERS = (("multi-chassis", "(a) multi-ch."), ("unblocked", "(a2) unblocked"),
          ("early-finish", "(a3) early fin."), ("naive", "(b) naive"),
-         ("bare", "(c) bare L2"))
+         ("bare", "(c) bare L2"), ("busy", "(c') bare, busy"))
 x = lambda v, c: "%.2f" % (v / c) if c and c > 0 and v >= 0 else "-"
 for work in ("idle", "dirty"):
-    cb = [r for r in bare if r["workload"] == work]
+    cb = [r for r in bare if r["workload"] == work and r["peer"] == "bare"]
     c_out, c_tot = col(cb, "outage_ms"), col(cb, "total_ms")
     for mode, label in PEERS:
-        if mode == "bare":
-            rs, tot, first, post = cb, c_tot, col(cb, "target_start_ms"), []
+        if mode in ("bare", "busy"):
+            rs = [r for r in bare if r["workload"] == work and r["peer"] == mode]
+            tot, first, post = col(rs, "total_ms"), col(rs, "target_start_ms"), []
             cpu, load, stale = "-", "-", ("-", "-", "-")
+            ovs = bare_ovs.get((mode, work), -1)
         else:
             rs = [r for r in runs if r["workload"] == work and r["mode"] == mode]
             tot, first = col(rs, "request_total_ms"), col(rs, "first_byte_ms")
@@ -503,6 +553,7 @@ for work in ("idle", "dirty"):
                 "cpu_ovnmigd_src_ms", "cpu_ovnmigd_dst_ms", "cpu_qemu_src_ms",
                 "cpu_qemu_dst_ms"))
             load = "%.1f" % med([float(r["load1"]) for r in rs])
+            ovs = med(col(rs, "cpu_ovs_ms"))
             stale = tuple("%.0f" % med(col(rs, k))
                           for k in ("tgt_early", "src_late", "dups"))
         if not rs:
@@ -516,7 +567,20 @@ for work in ("idle", "dirty"):
                      x(med(tot), med(c_tot)), x(pct(tot, 95), pct(c_tot, 95)),
                      "%.0f" % med(first), pct(first, 95),
                      "%.0f" % med(post) if post else "-", split,
-                     stale[0], stale[1], stale[2], cpu, load))
+                     stale[0], stale[1], stale[2], cpu,
+                     "%.0f" % ovs if ovs >= 0 else "-", load))
+print()
+for work in ("idle", "dirty"):
+    busy = [r for r in bare if r["workload"] == work and r["peer"] == "busy"]
+    parts = []
+    for mode, label in PEERS[:4]:
+        rs = [r for r in runs if r["workload"] == work and r["mode"] == mode]
+        if rs and busy:
+            out = x(med(col(rs, "outage_ms")), med(col(busy, "outage_ms")))
+            tot = x(med(col(rs, "request_total_ms")), med(col(busy, "total_ms")))
+            parts.append("%s %s/%s" % (label.split()[0], out, tot))
+    if parts:
+        print("%-5s x(c') at the median, outage/total: %s" % (work, ", ".join(parts)))
 print()
 print("Goals (issue 16): the default mode within 1.10x of (c) at the median and 1.25x at p95, for")
 print("outage and total time, idle and dirtying; time to the first byte under 150 ms at the median.")
