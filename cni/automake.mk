@@ -63,3 +63,12 @@ tests/fuzz/cni-fuzzer: $(CNI_FUZZ_SOURCES)
 # (addresses, ping through OVN, ARP, DHCP, CHECK, DEL leaves nothing), and
 # under podman 4.3's CNI backend (skips without podman).
 LAB_TESTS += tests/lab/cni-pods.sh tests/lab/cni-podman.sh
+
+# make bench-cni: ADD and DEL through podman for 100 containers on one
+# node, ovnmig-cni against the reference bridge + host-local in the same
+# run (ratios), and when the pod's port is up in the SB after ADD.  Root.
+EXTRA_DIST += tests/bench/bench-cni.sh tests/podman-lib.sh
+BENCHES += bench-cni
+bench-cni: cni/ovnmig-cni daemon/ovnmigd
+	@top_srcdir=$(abs_top_srcdir) top_builddir=$(abs_top_builddir) \
+	  $(SHELL) $(top_srcdir)/tests/bench/bench-cni.sh

@@ -17,6 +17,7 @@
 # the sandbox refuses raising the file and process limits, so every
 # container gets --ulimit nofile=4096:4096 --ulimit nproc=4096:4096.
 . "$(dirname "$0")/lib.sh"
+. "$top_srcdir/tests/podman-lib.sh"
 require_root
 require_lab_tools
 require_tool podman podman
@@ -42,26 +43,9 @@ ovsdb-client transact "$OVNMIG_DB" '["OVN_Migration",
     >/dev/null || fail "cannot set the pod subnet"
 
 # The private podman: its configuration, plugins, networks and storage.
-mkdir -p "$T/cni-bin" "$T/net.d" "$T/rootfs/bin" "$T/storage" "$T/run" "$T/tmp"
+podman_private "$T" sh ping ip udhcpc sleep cat sysctl
 ln -s "$CNI" "$T/cni-bin/ovnmig-cni"
 cp /usr/lib/cni/tuning /usr/lib/cni/loopback "$T/cni-bin/"
-cat >"$T/containers.conf" <<EOF
-[network]
-network_backend = "cni"
-cni_plugin_dirs = ["$T/cni-bin"]
-network_config_dir = "$T/net.d"
-[engine]
-tmp_dir = "$T/tmp"
-cgroup_manager = "cgroupfs"
-events_logger = "none"
-EOF
-cat >"$T/storage.conf" <<EOF
-[storage]
-driver = "vfs"
-runroot = "$T/run"
-graphroot = "$T/storage"
-EOF
-: >"$T/registries.conf"
 for n in 1 2; do
     cat >"$T/net.d/ovnmig-hv$n.conflist" <<EOF
 {"cniVersion": "1.0.0", "name": "ovnmig-hv$n",
@@ -71,8 +55,6 @@ for n in 1 2; do
  ]}
 EOF
 done
-cp /bin/busybox "$T/rootfs/bin/busybox"
-for a in sh ping ip udhcpc sleep cat sysctl; do ln -s busybox "$T/rootfs/bin/$a"; done
 
 # The podman side runs in its own mount namespace, as one script; it
 # writes what the checks need to $T/out.
@@ -108,23 +90,14 @@ pm rm -f "$P-c" >/dev/null
 pm rmi -f localhost/ovnmig-busybox:test >/dev/null
 echo done >"$T/out.done"
 EOF
-# podman 4.3 keeps libcni's cache in /var/lib/cni and its blob cache in
-# /var/lib/containers/cache whatever its configuration says: what this
-# test made there goes again (what was there before stays).
-host_caches=()
-for f in /var/lib/cni /var/lib/containers /var/lib/containers/cache \
-         /var/lib/containers/cache/blob-info-cache-v1.boltdb; do
-    [ -e "$f" ] || host_caches+=("$f")
-done
-drop_caches() { [ ${#host_caches[@]} = 0 ] || rm -rf "${host_caches[@]}"; }
 say "podman: $(podman --version)"
 out=$(unshare -m bash "$T/inner.sh" "$T" "$P" 2>&1) || {
     printf '%s\n' "$out" | sed 's/^/    | /'
     grep -h . "$D"/hv*/ovnmigd.log 2>/dev/null | grep -i cni | tail -5 | sed 's/^/    log| /'
-    drop_caches
+    podman_drop_caches
     fail "podman"
 }
-drop_caches
+podman_drop_caches
 [ -e "$T/out.done" ] || fail "podman's script did not finish: $out"
 
 read -r ipa maca <"$T/out.a.inspect"
