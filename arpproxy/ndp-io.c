@@ -274,6 +274,21 @@ ndp_io_port_frames(const struct ndp_io *io, const char *ifname)
     return port ? port->frames : 0;
 }
 
+int
+ndp_io_get_port(const struct ndp_io *io, const char *ifname,
+                struct ndp_io_port_info *info)
+{
+    const struct ndp_io_port *port = shash_find_data(&io->ports, ifname);
+    if (!port) {
+        return -ENOENT;
+    }
+    info->active = port->ndp.ra.active;
+    info->counters = port->counters;
+    info->ras = port->ras;
+    info->frames = port->frames;
+    return 0;
+}
+
 void
 ndp_io_get_counters(const struct ndp_io *io, struct ndp_counters *c,
                     struct ndp_io_ra_counters *ras, struct pktio_stats *stats)

@@ -71,6 +71,19 @@ int ndp_io_set_active(struct ndp_io *, const char *ifname, bool active);
  * served): a sign that the guest behind it runs. */
 uint64_t ndp_io_port_frames(const struct ndp_io *, const char *ifname);
 
+/* What one port has seen and sent since it was added. */
+struct ndp_io_port_info {
+    bool active;                        /* Its unsolicited RAs run. */
+    struct ndp_counters counters;       /* Its frames, by verdict. */
+    struct ndp_io_ra_counters ras;      /* The RAs sent to it. */
+    uint64_t frames;
+};
+
+/* Fills '*info' for 'ifname' and returns 0, or returns -ENOENT when
+ * 'ifname' is not served. */
+int ndp_io_get_port(const struct ndp_io *, const char *ifname,
+                    struct ndp_io_port_info *info);
+
 /* The verdict counters and RA counters of every port ever served, summed,
  * and the packet I/O's own counters.  Any pointer may be NULL. */
 void ndp_io_get_counters(const struct ndp_io *, struct ndp_counters *,

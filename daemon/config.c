@@ -4,9 +4,11 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "dhcpd/dhcp6-server.h"
 #include "openvswitch/dynamic-string.h"
 #include "packets.h"
 #include "socket-util.h"
@@ -58,6 +60,10 @@ static const struct key keys[] = {
     { "boot-deadline", K_UINT, F(boot_deadline), 0, 86400, false },
     { "subnet6", K_IPV6_PREFIX, F(subnet6), 0, 0, false },
     { "dns6", K_IPV6_LIST, F(dns6), 0, 0, false },
+    { "preferred-lifetime6", K_UINT, F(preferred_lifetime6), 10,
+      UINT32_MAX - 1, false },
+    { "valid-lifetime6", K_UINT, F(valid_lifetime6), 10, UINT32_MAX - 1,
+      false },
 };
 
 static char *
@@ -244,12 +250,18 @@ set_value(struct ovnmigd_config *c, const struct key *key, char *value)
             return (key->offset == F(mtu) ? "not a number from 576 to 65535"
                     : key->offset == F(boot_deadline)
                     ? "not a number of seconds from 0 (no deadline) to 86400"
-                    : "not a number of seconds from 60 to 4294967294");
+                    : key->offset == F(lease_time)
+                    ? "not a number of seconds from 60 to 4294967294"
+                    : "not a number of seconds from 10 to 4294967294");
         }
         if (key->offset == F(mtu)) {
             c->mtu = v;
         } else if (key->offset == F(boot_deadline)) {
             c->boot_deadline = v;
+        } else if (key->offset == F(preferred_lifetime6)) {
+            c->preferred_lifetime6 = v;
+        } else if (key->offset == F(valid_lifetime6)) {
+            c->valid_lifetime6 = v;
         } else {
             c->lease_time = v;
         }
@@ -422,6 +434,16 @@ ovnmigd_config_parse(const char *name, const char *text, size_t size,
     sset_destroy(&seen);
 #undef ERROR
     n_errors += check_ssl(name, c, errors);
+    uint32_t preferred6 = (c->preferred_lifetime6 ? c->preferred_lifetime6
+                           : DHCP6_DEFAULT_PREFERRED_LIFETIME);
+    uint32_t valid6 = (c->valid_lifetime6 ? c->valid_lifetime6
+                       : DHCP6_DEFAULT_VALID_LIFETIME);
+    if (preferred6 > valid6) {
+        ds_put_format(errors, "%s: preferred-lifetime6 %"PRIu32" exceeds "
+                      "valid-lifetime6 %"PRIu32" (RFC 8415 §21.6)\n", name,
+                      preferred6, valid6);
+        n_errors++;
+    }
 
     if (n_errors) {
         return -EINVAL;

@@ -60,6 +60,10 @@ struct ovnmigd_config {
     struct in6_addr subnet6;
     unsigned int subnet6_plen;  /* 0: no subnet6. */
     struct svec dns6;           /* IPv6 addresses, as text. */
+    /* DHCPv6 lifetimes (seconds; T1 and T2 are 0.5 and 0.8 of the
+     * preferred one, RFC 8415 §21.4).  0: DHCPv6's defaults. */
+    uint32_t preferred_lifetime6;
+    uint32_t valid_lifetime6;
 };
 
 #define OVNMIGD_DEFAULT_GATEWAY_IP "169.254.1.1"

@@ -410,9 +410,47 @@ render_packets(const struct metrics_input *in, struct ds *out)
     put_single(out, PREFIX"dhcp_bindings", "gauge",
                "DHCP bindings served.", in->dhcp_bindings);
 
+    name = PREFIX"ndp_verdicts_total";
+    put_family(out, name, "counter",
+               "ICMPv6 frames (RS, RA, NS, NA) from VM ports, by the IPv6 "
+               "router's verdict.");
+    for (int i = 0; i < NDP_N_VERDICTS; i++) {
+        put_sample(out, name, "verdict", ndp_verdict_name(i), in->ndp.n[i]);
+    }
+    PUT_LABELLED(out, PREFIX"ndp_ras_sent_total", "counter",
+                 "Router Advertisements sent to VM ports, by kind.", "kind",
+                 { "unsolicited", in->ndp_ras.unsolicited },
+                 { "solicited-multicast", in->ndp_ras.solicited_multicast },
+                 { "solicited-unicast", in->ndp_ras.solicited_unicast });
+
+    name = PREFIX"dhcp6_events_total";
+    put_family(out, name, "counter",
+               "DHCPv6 messages received and sent, and the statuses given "
+               "(RFC 8415).");
+    for (int i = 0; i < DHCP6_N_EVENTS; i++) {
+        put_sample(out, name, "event", dhcp6_event_name(i),
+                   in->dhcp6.events[i]);
+    }
+    name = PREFIX"dhcp6_drops_total";
+    put_family(out, name, "counter", "DHCPv6 messages dropped, by reason.");
+    for (int i = DHCP6_DROP_NONE + 1; i < DHCP6_N_DROPS; i++) {
+        put_sample(out, name, "reason", dhcp6_drop_name(i),
+                   in->dhcp6.drops[i]);
+    }
+    name = PREFIX"dhcp6_frame_errors_total";
+    put_family(out, name, "counter",
+               "DHCPv6 frames dropped as bad-frame, by error.");
+    for (int i = 0; i < PKT_N_ERRORS; i++) {
+        put_sample(out, name, "error", pkt_error_name(i),
+                   in->dhcp6.frame_errors[i]);
+    }
+    put_single(out, PREFIX"dhcp6_bindings", "gauge",
+               "DHCPv6 bindings served.", in->dhcp6_bindings);
+
     PUT_LABELLED(out, PREFIX"ports", "gauge", "VM ports served, by "
                  "service.", "service", { "arp", in->arp_ports },
-                 { "dhcp", in->dhcp_ports });
+                 { "dhcp", in->dhcp_ports }, { "ndp", in->ndp_ports },
+                 { "dhcp6", in->dhcp6_ports });
 
 #define PKTIO_STAT(MEMBER, NAME)                                        \
     {                                                                   \
@@ -420,7 +458,9 @@ render_packets(const struct metrics_input *in, struct ds *out)
         PUT_LABELLED(out, metric, "counter",                            \
                      "Packet socket counter " NAME ", by service.",     \
                      "service", { "arp", in->arp_io.MEMBER },           \
-                     { "dhcp", in->dhcp_io.MEMBER });                   \
+                     { "dhcp", in->dhcp_io.MEMBER },                    \
+                     { "ndp", in->ndp_io.MEMBER },                      \
+                     { "dhcp6", in->dhcp6_io.MEMBER });                 \
         free(metric);                                                   \
     }
     PKTIO_STATS

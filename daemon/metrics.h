@@ -19,7 +19,9 @@
 #include "daemon/cluster-db.h"
 #include "daemon/migration.h"
 #include "daemon/vm-manager.h"
+#include "arpproxy/ndp-io.h"
 #include "dhcpd/dhcp-server.h"
+#include "dhcpd/dhcp6-server.h"
 #include "lib/pktio.h"
 #include "ovn-hooks/ovn-hooks.h"
 
@@ -49,6 +51,15 @@ struct metrics_input {
     struct dhcp_counters dhcp;
     struct pktio_stats dhcp_io;
     size_t dhcp_ports, dhcp_bindings;
+    /* IPv6 (zero without subnet6): the router's verdicts and RAs, and
+     * DHCPv6. */
+    struct ndp_counters ndp;
+    struct ndp_io_ra_counters ndp_ras;
+    struct pktio_stats ndp_io;
+    size_t ndp_ports;
+    struct dhcp6_counters dhcp6;
+    struct pktio_stats dhcp6_io;
+    size_t dhcp6_ports, dhcp6_bindings;
     struct metrics_server_stats server;
     const char *accel;          /* This node's QEMUs: "kvm", "tcg"; NULL:
                                  * not reported. */

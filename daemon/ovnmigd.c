@@ -571,6 +571,15 @@ collect_metrics(struct metrics_input *in, void *d_)
     dhcp_io_get_counters(d->dhcp, &in->dhcp, &in->dhcp_io);
     in->dhcp_ports = dhcp_io_n_ports(d->dhcp);
     in->dhcp_bindings = dhcp_io_n_bindings(d->dhcp);
+    if (d->ndp) {
+        ndp_io_get_counters(d->ndp, &in->ndp, &in->ndp_ras, &in->ndp_io);
+        in->ndp_ports = ndp_io_n_ports(d->ndp);
+    }
+    if (d->dhcp6) {
+        dhcp6_io_get_counters(d->dhcp6, &in->dhcp6, &in->dhcp6_io);
+        in->dhcp6_ports = dhcp6_io_n_ports(d->dhcp6);
+        in->dhcp6_bindings = dhcp6_io_n_bindings(d->dhcp6);
+    }
 }
 
 static void

@@ -422,6 +422,12 @@ setup_ipv6(struct vmm *vmm, struct vm *vm)
     dhcp6_binding_config_init(&bc);
     bc.mac = vm->mac;
     bc.address = vm->ip6;
+    if (cfg->preferred_lifetime6) {
+        bc.preferred_lifetime = cfg->preferred_lifetime6;
+    }
+    if (cfg->valid_lifetime6) {
+        bc.valid_lifetime = cfg->valid_lifetime6;
+    }
     for (size_t i = 0; i < cfg->dns6.n && i < DHCP6_MAX_DNS; i++) {
         ipv6_parse(cfg->dns6.names[i], &bc.dns[bc.n_dns++]);
     }

@@ -13,7 +13,9 @@
 #include "daemon/config.h"
 #include "daemon/flows.h"
 #include "daemon/vm-manager-private.h"
+#include "arpproxy/ndp-io.h"
 #include "dhcpd/dhcp-io.h"
+#include "dhcpd/dhcp6-io.h"
 #include "openvswitch/dynamic-string.h"
 #include "openvswitch/json.h"
 #include "util.h"
@@ -121,6 +123,91 @@ show_flows(const struct vm *vm, const struct ovnhook_port_info *info,
     flows_dump(&q, flows);
 }
 
+/* The VM's IPv6 service on this node, for "vm/show": its address, the
+ * router's state on its port (unsolicited RAs active or not, the RAs sent
+ * and the frames seen by verdict) and its DHCPv6 binding.  NULL when the
+ * VM has no IPv6 address. */
+static struct json *
+show_ipv6(const struct vmm *vmm, const struct vm *vm, struct ds *s)
+{
+    if (!vm->has_ip6) {
+        return NULL;
+    }
+    const char *ifname = vm->plumb.node_if;
+    char ip6[INET6_ADDRSTRLEN];
+    ipv6_string_mapped(ip6, &vm->ip6);
+    struct json *o = json_object_create();
+    json_object_put_string(o, "address", ip6);
+    ds_put_format(s, "  ipv6: %s, router fe80::1 ", ip6);
+
+    struct ndp_io_port_info nd;
+    if (vm->nd_on && !ndp_io_get_port(vmm->ndp, ifname, &nd)) {
+        struct json *router = json_object_create();
+        json_object_put(router, "raActive", json_boolean_create(nd.active));
+        struct json *ras = json_object_create();
+        json_object_put(ras, "unsolicited",
+                        json_integer_create(nd.ras.unsolicited));
+        json_object_put(ras, "solicitedMulticast",
+                        json_integer_create(nd.ras.solicited_multicast));
+        json_object_put(ras, "solicitedUnicast",
+                        json_integer_create(nd.ras.solicited_unicast));
+        json_object_put(router, "raSent", ras);
+        json_object_put(router, "frames", json_integer_create(nd.frames));
+        ds_put_format(s, "(RAs %s; sent %"PRIu64" unsolicited, %"PRIu64
+                      " solicited multicast, %"PRIu64" solicited unicast; "
+                      "%"PRIu64" frame(s):",
+                      nd.active ? "active" : "inactive", nd.ras.unsolicited,
+                      nd.ras.solicited_multicast, nd.ras.solicited_unicast,
+                      nd.frames);
+        struct json *verdicts = json_object_create();
+        for (int i = 0; i < NDP_N_VERDICTS; i++) {
+            if (nd.counters.n[i]) {
+                json_object_put(verdicts, ndp_verdict_name(i),
+                                json_integer_create(nd.counters.n[i]));
+                ds_put_format(s, " %s=%"PRIu64, ndp_verdict_name(i),
+                              nd.counters.n[i]);
+            }
+        }
+        json_object_put(router, "verdicts", verdicts);
+        json_object_put(o, "router", router);
+        ds_put_cstr(s, ")\n");
+    } else {
+        json_object_put(o, "router", json_null_create());
+        ds_put_format(s, "not served%s\n", vmm->ndp ? ""
+                      : " (no subnet6 in ovnmigd.conf)");
+    }
+
+    const struct dhcp6_binding *b = (vm->dhcp6_on
+                                     ? dhcp6_io_find_binding(vmm->dhcp6,
+                                                             ifname)
+                                     : NULL);
+    if (b) {
+        struct dhcp6_binding_times t;
+        dhcp6_binding_get_times(b, &t);
+        uint64_t frames = dhcp6_io_port_frames(vmm->dhcp6, ifname);
+        struct json *d = json_object_create();
+        json_object_put_format(d, "address", "%s/128", ip6);
+        json_object_put_format(d, "mac", ETH_ADDR_FMT,
+                               ETH_ADDR_ARGS(dhcp6_binding_mac(b)));
+        json_object_put(d, "preferredLifetime",
+                        json_integer_create(t.preferred));
+        json_object_put(d, "validLifetime", json_integer_create(t.valid));
+        json_object_put(d, "t1", json_integer_create(t.t1));
+        json_object_put(d, "t2", json_integer_create(t.t2));
+        json_object_put(d, "frames", json_integer_create(frames));
+        json_object_put(o, "dhcp6", d);
+        ds_put_format(s, "  dhcp6: "ETH_ADDR_FMT" -> %s/128, preferred %"
+                      PRIu32" s, valid %"PRIu32" s, T1 %"PRIu32" s, T2 %"
+                      PRIu32" s; %"PRIu64" frame(s)\n",
+                      ETH_ADDR_ARGS(dhcp6_binding_mac(b)), ip6, t.preferred,
+                      t.valid, t.t1, t.t2, frames);
+    } else {
+        json_object_put(o, "dhcp6", json_null_create());
+        ds_put_cstr(s, "  dhcp6: no binding\n");
+    }
+    return o;
+}
+
 void
 vmm_show_answer(struct vmm *vmm, const struct op *op,
             const struct ovnhook_result *r)
@@ -208,6 +295,10 @@ vmm_show_answer(struct vmm *vmm, const struct op *op,
     }
     json_object_put(o, "arp", arpj);
 
+    struct ds ipv6_text = DS_EMPTY_INITIALIZER;
+    struct json *ipv6 = show_ipv6(vmm, vm, &ipv6_text);
+    json_object_put(o, "ipv6", ipv6 ? ipv6 : json_null_create());
+
     struct flows_result flows;
     show_flows(vm, info, &flows);
     json_object_put(o, "openflow", flows_query_json(&flows));
@@ -289,6 +380,7 @@ vmm_show_answer(struct vmm *vmm, const struct op *op,
         } else {
             ds_put_cstr(&s, "  dhcp: no binding\n");
         }
+        ds_put_cstr(&s, ds_cstr(&ipv6_text));
         ds_put_cstr(&s, "  arp:");
         for (int i = 0; arp.found && i < ARPP_N_VERDICTS; i++) {
             if (arp.counters.n[i]) {
@@ -309,6 +401,7 @@ vmm_show_answer(struct vmm *vmm, const struct op *op,
         flows_format(&flows, 2, &s);
     }
     flows_result_destroy(&flows);
+    ds_destroy(&ipv6_text);
     json_destroy(o);
     free(arp.path);
     op->show_cb(op->show_aux, true, ds_cstr(&s));

@@ -123,6 +123,16 @@ struct dhcp6_binding {
 };
 
 void
+dhcp6_binding_get_times(const struct dhcp6_binding *b,
+                        struct dhcp6_binding_times *times)
+{
+    times->preferred = b->preferred;
+    times->valid = b->valid;
+    times->t1 = b->t1;
+    times->t2 = b->t2;
+}
+
+void
 dhcp6_binding_config_init(struct dhcp6_binding_config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);

@@ -201,6 +201,13 @@ void dhcp6_binding_destroy(struct dhcp6_binding *);
 struct eth_addr dhcp6_binding_mac(const struct dhcp6_binding *);
 const struct in6_addr *dhcp6_binding_address(const struct dhcp6_binding *);
 
+/* The times a binding's answers carry (seconds; DHCP6_INFINITY). */
+struct dhcp6_binding_times {
+    uint32_t preferred, valid, t1, t2;
+};
+void dhcp6_binding_get_times(const struct dhcp6_binding *,
+                             struct dhcp6_binding_times *);
+
 /* True if 'a' and 'b' give identical answers. */
 bool dhcp6_binding_equal(const struct dhcp6_binding *a,
                          const struct dhcp6_binding *b);

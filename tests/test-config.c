@@ -42,6 +42,8 @@ static const char full[] =
     "boot-deadline = 0\n"
     "subnet6 = fd00:10::/64\n"
     "dns6 = fd00::53, fd00::54\n"
+    "preferred-lifetime6 = 20\n"
+    "valid-lifetime6 = 40\n"
     "\n";
 
 static void
@@ -88,6 +90,8 @@ test_full(void **state)
     assert_int_equal(c.subnet6_plen, 64);
     assert_int_equal(c.dns6.n, 2);
     assert_string_equal(c.dns6.names[1], "fd00::54");
+    assert_int_equal(c.preferred_lifetime6, 20);
+    assert_int_equal(c.valid_lifetime6, 40);
     ovnmigd_config_destroy(&c);
     ds_destroy(&errors);
 }
@@ -116,6 +120,8 @@ test_defaults(void **state)
     assert_int_equal(c.boot_deadline, 300);
     assert_int_equal(c.subnet6_plen, 0);
     assert_int_equal(c.dns6.n, 0);
+    assert_int_equal(c.preferred_lifetime6, 0);   /* DHCPv6's defaults. */
+    assert_int_equal(c.valid_lifetime6, 0);
     assert_null(c.ssl_private_key);
     struct svec plain = SVEC_EMPTY_INITIALIZER;
     ovnmigd_config_plain_tcp(&c, &plain);
@@ -186,7 +192,9 @@ test_errors(void **state)
         "accel = hvf\n"                         /* 14 */
         "boot-deadline = 86401\n"               /* 15 */
         "subnet6 = fd00:10::1/64\n"             /* 16: host bits */
-        "dns6 = fd00::53, fe80::1\n";           /* 17: link-local */
+        "dns6 = fd00::53, fe80::1\n"            /* 17: link-local */
+        "preferred-lifetime6 = 9\n"             /* 18: too short */
+        "valid-lifetime6 = 3000\n";             /* < default preferred */
     struct ovnmigd_config c;
     struct ds errors = DS_EMPTY_INITIALIZER;
 
@@ -213,6 +221,9 @@ test_errors(void **state)
         "prefix",
         "ovnmigd.conf:17: dns6:",
         "is not a comma-separated list of unicast IPv6 addresses",
+        "ovnmigd.conf:18: preferred-lifetime6: \"9\" is not a number of "
+        "seconds from 10 to 4294967294",
+        "ovnmigd.conf: preferred-lifetime6 3600 exceeds valid-lifetime6 3000",
         "required key \"cluster-db\" is missing",
         "required key \"ovn-sb\" is missing",
         "required key \"logical-switch\" is missing",

@@ -78,6 +78,11 @@ input_init(struct metrics_input *in)
     in->dhcp_io.tx_frames = 13;
     in->dhcp_ports = 2;
     in->dhcp_bindings = 2;
+    in->ndp.n[NDP_REPLY] = 4;
+    in->ndp_ras.unsolicited = 3;
+    in->dhcp6.events[DHCP6_EV_RX_RENEW] = 5;
+    in->dhcp6_io.rx_frames = 6;
+    in->dhcp6_bindings = 1;
     in->server.not_found = 1;
 }
 
@@ -402,6 +407,11 @@ test_render_parses(void **state OVS_UNUSED)
         { "ovnmigd_packet_io_rx_frames_total{service=\"arp\",}", 50 },
         { "ovnmigd_packet_io_tx_frames_total{service=\"dhcp\",}", 13 },
         { "ovnmigd_dhcp_bindings{}", 2 },
+        { "ovnmigd_ndp_verdicts_total{verdict=\"reply\",}", 4 },
+        { "ovnmigd_ndp_ras_sent_total{kind=\"unsolicited\",}", 3 },
+        { "ovnmigd_dhcp6_events_total{event=\"rx-renew\",}", 5 },
+        { "ovnmigd_packet_io_rx_frames_total{service=\"dhcp6\",}", 6 },
+        { "ovnmigd_dhcp6_bindings{}", 1 },
         { "ovnmigd_migration_claims_total{}", 11 },
         { "ovnmigd_vm_created_total{}", 3 },
         { "ovnmigd_accelerator{accel=\"tcg\",}", 1 },
