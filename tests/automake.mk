@@ -5,7 +5,8 @@ LAB_TESTS += \
 	tests/lab/lab-two-node.sh \
 	tests/lab/lab-down-clean.sh \
 	tests/lab/lab-errors.sh \
-	tests/lab/lab-two-labs.sh
+	tests/lab/lab-two-labs.sh \
+	tests/lab/lab-dual-stack.sh
 EXTRA_DIST += $(LAB_TESTS) tests/lab/lib.sh tests/kvm-ns.sh
 
 # A migration's outage figure needs a guest that answered before and after
