@@ -149,7 +149,8 @@ LAB_TESTS += \
 	tests/lab/arp-basic-userspace.sh \
 	tests/lab/arp-many-ports.sh \
 	tests/lab/arp-many-ports-userspace.sh \
-	tests/lab/ipv6-router6.sh
+	tests/lab/ipv6-router6.sh \
+	tests/lab/ipv6-dhcp6-clients.sh
 EXTRA_DIST += tests/lab/arp-lib.sh
 
 # make bench-arp: ovnmig's proxy (with its kernel fast path, and without)
