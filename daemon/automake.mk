@@ -78,6 +78,8 @@ daemon_ovnmigd_SOURCES = \
 	daemon/migration-private.h \
 	daemon/migration-source.c \
 	daemon/migration-target.c \
+	daemon/port-move.c \
+	daemon/port-move.h \
 	daemon/vm-life.c \
 	daemon/vm-manager.c \
 	daemon/vm-manager-private.h \
@@ -89,6 +91,18 @@ daemon_ovnmigd_LDADD = daemon/libovnmigd.a daemon/libplumbing.a \
 	dhcpd/libdhcpd.a lib/libovnmig.a $(OVNHOOKS_LIBS) $(BPF_LIBS) \
 	$(NL_LIBS) $(PCAP_LIBS) $(EVENT_LIBS) $(OVS_LIBS) -lpthread
 dist_man_MANS += docs/ovnmigd.8
+# The network half of a migration (daemon/port-move.h), against a recorder
+# of OVN requests.
+check_PROGRAMS += tests/test-port-move tests/test-port-move-asan
+UNIT_TESTS += tests/test-port-move tests/test-port-move-asan
+tests_test_port_move_SOURCES = tests/test-port-move.c daemon/port-move.c \
+	daemon/port-move.h
+tests_test_port_move_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_test_port_move_LDADD = $(CMOCKA_LIBS) $(OVS_LIBS) -lpthread
+tests_test_port_move_asan_SOURCES = $(tests_test_port_move_SOURCES)
+tests_test_port_move_asan_CFLAGS = $(tests_test_port_move_CFLAGS) $(SAN_CFLAGS)
+tests_test_port_move_asan_LDFLAGS = $(SAN_CFLAGS)
+tests_test_port_move_asan_LDADD = $(tests_test_port_move_LDADD)
 # A VM run by ovnmigd in the lab: lease, ARP, OVN port, restart, delete.
 LAB_TESTS += tests/lab/ovnmigd-vm.sh tests/lab/accel-boot.sh \
 	tests/lab/ipv6-vm.sh

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "daemon/migration.h"
+#include "daemon/port-move.h"
 #include "migrate/monitor.h"
 #include "migrate/policy.h"
 #include "migrate/qmp.h"
@@ -38,9 +39,6 @@ struct vmm;
  * for the source's stream, before failing the migration. */
 #define TARGET_TIMEOUT_MS 60000
 #define STREAM_TIMEOUT_MS 60000
-/* A claim the database dropped (no free slot) is tried again after this;
- * an OVN request that failed, too. */
-#define RETRY_MS 1000
 
 enum role { ROLE_SOURCE, ROLE_TARGET };
 
@@ -72,17 +70,14 @@ struct mig {
     enum step step;
     struct cdb_migration *rec;  /* The latest copy; NULL once deleted. */
     long long int step_since;   /* time_msec() when 'step' began. */
-    long long int retry_at;     /* 0: nothing to retry. */
-    uint64_t hook_cookie;
+    struct pmove pm;            /* The port's move (source). */
 
     /* Source. */
     bool checked;               /* Pending, and able to start. */
     const char *waiting;        /* Why the scheduler holds it, or NULL. */
     unsigned int held;          /* MIGE_HOLD_* point it waits at, or 0. */
     struct mig_config cfg;      /* Cluster config, then policy. */
-    char *src_chassis, *dst_chassis, *dst_node;
-    bool hook_started;          /* The LSP may name both chassis. */
-    bool hook_bound;            /* The SB showed the target bound. */
+    char *dst_node;
     int fd;                     /* The stream's socket, or -1. */
     struct event *ev;           /* Connect (source) or accept (target). */
     struct qmp *qmp;

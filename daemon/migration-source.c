@@ -2,11 +2,13 @@
  *
  * migration-source.c -- the migration engine's source role (see
  * migration.h and migration-private.h): check a Pending record of this
- * node and claim its slots once the scheduler lets it start; put the LSP
- * on both chassis; connect to the target and hand the stream to QEMU;
- * publish progress; once QEMU completed, wait for the target's guest to
- * resume and move the LSP there, or on failure back to the source; write
- * how it ended.  A daemon that restarted picks up a migration of its own
+ * node and claim its slots once the scheduler lets it start; attach the
+ * target as the port's second chassis; connect to the target and hand the
+ * stream to QEMU; publish progress; once QEMU completed, wait for the
+ * target's guest to resume and finalize the port there, or on failure
+ * revert it to the source; write how it ended.  The port's steps are
+ * daemon/port-move.h's: this file decides when, the QEMU copy's progress
+ * being what it follows.  A daemon that restarted picks up a migration of its own
  * that QEMU kept copying.
  */
 #include <config.h>
@@ -179,39 +181,28 @@ naive(const struct mig *m)
     return !strcmp(cutover(m), "naive");
 }
 
+/* Takes the step 'step' of the port's move (daemon/port-move.h):
+ * S_HOOK_START attaches the target as a second chassis, S_FINISH
+ * finalizes to the target, S_REVERT reverts to the source. */
 void
 mige_hook_request(struct mig *m, enum step step)
 {
-    struct mige *e = m->e;
-    int error;
+    uint64_t cookie = next_cookie(m->e);
 
-    m->hook_cookie = next_cookie(e);
+    mige_set_step(m, step);
     switch (step) {
     case S_HOOK_START:
-        error = (!strcmp(cutover(m), "unblocked")
-                 ? ovnhook_migration_start_unblocked
-                 : ovnhook_migration_start)(e->hooks, m->port,
-                                            m->src_chassis, m->dst_chassis,
-                                            m->hook_cookie);
-        m->hook_started = true;
+        pmove_attach(&m->pm, (!strcmp(cutover(m), "unblocked")
+                              ? PMOVE_UNBLOCKED : PMOVE_RARP), cookie);
         break;
     case S_FINISH:
-        error = ovnhook_migration_finish(e->hooks, m->port, m->dst_chassis,
-                                         m->hook_cookie);
+        pmove_finalize(&m->pm, cookie);
         break;
     case S_REVERT:
-        error = ovnhook_migration_revert(e->hooks, m->port, m->src_chassis,
-                                         m->hook_cookie);
+        pmove_revert(&m->pm, cookie);
         break;
     default:
         OVS_NOT_REACHED();
-    }
-    mige_set_step(m, step);
-    if (error) {
-        VLOG_WARN_RL(&rl, "migration %s: OVN request: %s", m->uid,
-                     ovs_strerror(-error));
-        m->hook_cookie = 0;
-        m->retry_at = time_msec() + RETRY_MS;
     }
 }
 
@@ -248,8 +239,7 @@ hold_or(struct mig *m, unsigned int point, enum step step)
 void
 mige_source_bound(struct mig *m)
 {
-    m->hook_bound = true;
-    if (m->step == S_HOOK_START && !m->hook_cookie
+    if (m->step == S_HOOK_START && !pmove_busy(&m->pm)
         && !strcmp(mige_phase(m), "TargetReady") && m->rec->target_address
         && !held_at(m, MIGE_HOLD_READY, S_CONNECT)) {
         mige_source_connect(m);
@@ -261,7 +251,7 @@ mige_source_bound(struct mig *m)
 static void
 source_end_failed(struct mig *m)
 {
-    if (m->hook_started) {
+    if (m->pm.spans) {
         mige_hook_request(m, S_REVERT);
     } else {
         mige_write_final(m);
@@ -711,7 +701,7 @@ static bool
 source_nodes(struct mig *m, const struct cdb_snapshot *snap)
 {
     struct mige *e = m->e;
-    if (m->dst_chassis) {
+    if (pmove_has_chassis(&m->pm)) {
         return true;
     }
     const struct cdb_node *dst = snap && m->rec->target_node
@@ -723,10 +713,10 @@ source_nodes(struct mig *m, const struct cdb_snapshot *snap)
     }
     const struct cdb_node *src = cdb_snapshot_find_node(snap, e->cfg->node);
     settings_from_record(m);
-    m->dst_chassis = xstrdup(dst->chassis[0] ? dst->chassis : dst->name);
+    pmove_set_chassis(&m->pm, (src && src->chassis[0] ? src->chassis
+                                                      : e->cfg->chassis),
+                      dst->chassis[0] ? dst->chassis : dst->name);
     m->dst_node = xstrdup(dst->name);
-    m->src_chassis = xstrdup(src && src->chassis[0] ? src->chassis
-                                                    : e->cfg->chassis);
     return true;
 }
 
@@ -739,7 +729,7 @@ source_attach(struct mig *m, const char *run_dir)
 {
     struct mige *e = m->e;
 
-    m->hook_started = true;     /* The LSP names both chassis. */
+    pmove_set_spanning(&m->pm);     /* The LSP names both chassis. */
     int error = mige_qmp_connect(m, run_dir, source_qmp_event);
     if (error) {
         mige_source_fail(m, error, "QMP: %s", ovs_strerror(-error));
@@ -779,7 +769,7 @@ mige_source_run(struct mig *m, const struct cdb_snapshot *snap)
     }
     if (m->rec && cdb_phase_is_final(ph) && m->step <= S_CONNECT) {
         /* The target gave up (or someone else ended it). */
-        if (m->hook_started) {
+        if (m->pm.spans) {
             free(m->reason);
             m->reason = xstrdup(m->rec->failure_reason
                                 ? m->rec->failure_reason : "failed");
@@ -791,7 +781,7 @@ mige_source_run(struct mig *m, const struct cdb_snapshot *snap)
         return;
     }
 
-    if (m->retry_at && now >= m->retry_at
+    if (pmove_retry_due(&m->pm, now)
         && (m->step == S_FINISH || m->step == S_REVERT
             || m->step == S_HOOK_START)) {
         mige_hook_request(m, m->step);
@@ -816,7 +806,7 @@ mige_source_run(struct mig *m, const struct cdb_snapshot *snap)
             if (source_nodes(m, snap)) {
                 VLOG_INFO("migration %s (%s): naive cutover (benchmark): "
                           "the port moves to %s after the copy", m->uid,
-                          m->port, m->dst_chassis);
+                          m->port, m->pm.dst_chassis);
                 mige_source_connect(m);
             }
         } else if (!strcmp(ph, "Running")) {
@@ -827,7 +817,7 @@ mige_source_run(struct mig *m, const struct cdb_snapshot *snap)
             if (snap) {
                 source_nodes(m, snap);
             }
-            if (m->dst_chassis
+            if (pmove_has_chassis(&m->pm)
                 && vmm_vm_ready(e->vmm, m->port, &incoming, &run_dir)) {
                 source_attach(m, run_dir);
             } else if (now - m->step_since > TARGET_TIMEOUT_MS) {
@@ -840,7 +830,7 @@ mige_source_run(struct mig *m, const struct cdb_snapshot *snap)
         }
         break;
     case S_HOOK_START:
-        if (m->hook_bound) {
+        if (m->pm.bound) {
             mige_source_bound(m);
         }
         if (m->step == S_HOOK_START && !m->held && cdb_phase_is_active(ph)

@@ -38,8 +38,6 @@
 
 VLOG_DEFINE_THIS_MODULE(migration);
 
-static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 20);
-
 static void observe_snapshot(struct mige *, const struct cdb_snapshot *);
 static void hists_init(struct mige_histograms *);
 
@@ -76,7 +74,7 @@ mige_set_step(struct mig *m, enum step step)
              mige_step_name(m->step), mige_step_name(step));
     m->step = step;
     m->step_since = time_msec();
-    m->retry_at = 0;
+    pmove_cancel_retry(&m->pm);
 }
 
 int
@@ -122,8 +120,7 @@ mig_free(struct mige *e, struct mig *m)
     hmap_remove(&e->migs, &m->hmap_node);
     cdb_migration_destroy(m->rec);
     free(m->uid);
-    free(m->src_chassis);
-    free(m->dst_chassis);
+    pmove_destroy(&m->pm);
     free(m->dst_node);
     free(m->reason);
     free(m);
@@ -197,6 +194,7 @@ mig_new(struct mige *e, const struct cdb_migration *r, enum role role)
     m->role = role;
     m->fd = m->listen_fd = -1;
     ovnhook_port_name(r->vm, r->namespace, m->port, sizeof m->port);
+    pmove_init(&m->pm, e->hooks, m->port);
     mige_set_step(m, role == ROLE_SOURCE ? S_WAIT : T_PREPARE);
     hmap_insert(&e->migs, &m->hmap_node, hash_string(m->uid, 0));
     return m;
@@ -287,31 +285,27 @@ mige_hook_done(struct mige *e, const struct ovnhook_result *r)
 {
     struct mig *m;
     HMAP_FOR_EACH (m, hmap_node, &e->migs) {
-        if (m->hook_cookie && m->hook_cookie == r->cookie) {
+        if (pmove_owns(&m->pm, r)) {
             break;
         }
     }
     if (!m) {
         return (r->cookie >> 62) == 1;
     }
-    m->hook_cookie = 0;
+    enum pmove_event ev = pmove_done(&m->pm, r);
     switch (m->step) {
     case S_HOOK_START:
-        if (r->error) {
+        if (ev == PMOVE_EV_ATTACH_FAILED) {
             mige_source_fail(m, r->error, "OVN: %s", r->message);
-        } else {
+        } else if (ev == PMOVE_EV_ATTACHED) {
             VLOG_INFO("migration %s (%s): SB shows %s bound (%lld ms)",
-                      m->uid, m->port, m->dst_chassis, r->elapsed_ms);
+                      m->uid, m->port, m->pm.dst_chassis, r->elapsed_ms);
             mige_source_bound(m);
         }
         break;
     case S_FINISH:
     case S_REVERT:
-        if (r->error) {
-            VLOG_WARN_RL(&rl, "migration %s: %s: %s (trying again)",
-                         m->uid, ovnhook_op_name(r->op), r->message);
-            m->retry_at = time_msec() + RETRY_MS;
-        } else {
+        if (ev == PMOVE_EV_FINALIZED || ev == PMOVE_EV_REVERTED) {
             mige_write_final(m);
         }
         break;
