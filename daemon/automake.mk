@@ -71,6 +71,8 @@ daemon_ovnmigd_SOURCES = \
 	daemon/cni-server.h \
 	daemon/control.c \
 	daemon/control.h \
+	daemon/kube-agent.c \
+	daemon/kube-agent.h \
 	daemon/metrics.c \
 	daemon/metrics.h \
 	daemon/migration.c \
@@ -88,7 +90,8 @@ daemon_ovnmigd_SOURCES = \
 daemon_ovnmigd_CFLAGS = $(AM_CFLAGS) $(EVENT_CFLAGS)
 daemon_ovnmigd_LDADD = daemon/libovnmigd.a daemon/libplumbing.a \
 	daemon/libclusterdb.a migrate/libmigrate.a arpproxy/libarpproxy.a \
-	dhcpd/libdhcpd.a lib/libovnmig.a $(OVNHOOKS_LIBS) $(BPF_LIBS) \
+	dhcpd/libdhcpd.a kube/libkube.a lib/libovnmig.a $(OVNHOOKS_LIBS) \
+	$(SSL_LIBS) $(YAML_LIBS) $(BPF_LIBS) \
 	$(NL_LIBS) $(PCAP_LIBS) $(EVENT_LIBS) $(OVS_LIBS) -lpthread
 dist_man_MANS += docs/ovnmigd.8
 # The network half of a migration (daemon/port-move.h), against a recorder
@@ -103,6 +106,9 @@ tests_test_port_move_asan_SOURCES = $(tests_test_port_move_SOURCES)
 tests_test_port_move_asan_CFLAGS = $(tests_test_port_move_CFLAGS) $(SAN_CFLAGS)
 tests_test_port_move_asan_LDFLAGS = $(SAN_CFLAGS)
 tests_test_port_move_asan_LDADD = $(tests_test_port_move_LDADD)
+# Kubernetes mode (daemon/kube-agent.h) against the OVN lab and the API
+# server stand-in: the port moves as KubeVirt's objects say.
+LAB_TESTS += tests/lab/kube-port-move.sh
 # A VM run by ovnmigd in the lab: lease, ARP, OVN port, restart, delete.
 LAB_TESTS += tests/lab/ovnmigd-vm.sh tests/lab/accel-boot.sh \
 	tests/lab/ipv6-vm.sh

@@ -20,7 +20,7 @@
 
 enum kind { K_STRING, K_PATH, K_REMOTE, K_IPV4, K_MAC, K_IPV4_LIST,
             K_NAME_LIST, K_UINT, K_IFNAME, K_ADDRESS, K_BOOL, K_ACCEL,
-            K_IPV6_PREFIX, K_IPV6_LIST };
+            K_IPV6_PREFIX, K_IPV6_LIST, K_MODE };
 
 struct key {
     const char *name;
@@ -32,9 +32,14 @@ struct key {
 
 #define F(MEMBER) offsetof(struct ovnmigd_config, MEMBER)
 static const struct key keys[] = {
+    { "mode", K_MODE, F(mode), 0, 0, false },
+    { "kubeconfig", K_PATH, F(kubeconfig), 0, 0, false },
+    { "kube-context", K_STRING, F(kube_context), 0, 0, false },
+    { "kube-service-account-dir", K_PATH, F(kube_sa_dir), 0, 0, false },
     { "node", K_STRING, F(node), 0, 0, true },
     { "chassis", K_STRING, F(chassis), 0, 0, false },
-    { "cluster-db", K_REMOTE, F(cluster_db), 0, 0, true },
+    /* Required in standalone mode (below). */
+    { "cluster-db", K_REMOTE, F(cluster_db), 0, 0, false },
     { "ovn-nb", K_REMOTE, F(ovn_nb), 0, 0, true },
     { "ovn-sb", K_REMOTE, F(ovn_sb), 0, 0, true },
     { "ssl-private-key", K_PATH, F(ssl_private_key), 0, 0, false },
@@ -285,6 +290,15 @@ set_value(struct ovnmigd_config *c, const struct key *key, char *value)
     case K_ACCEL:
         return (qvm_accel_mode_from_name(value, &c->accel)
                 ? "not auto, kvm or tcg" : NULL);
+    case K_MODE:
+        if (!strcmp(value, "standalone")) {
+            c->mode = OVNMIGD_STANDALONE;
+        } else if (!strcmp(value, "kubernetes")) {
+            c->mode = OVNMIGD_KUBERNETES;
+        } else {
+            return "not standalone or kubernetes";
+        }
+        return NULL;
     case K_ADDRESS: {
         struct sockaddr_storage ss;
         if (!inet_parse_active(value, -1, &ss, false, NULL)) {
@@ -431,6 +445,30 @@ ovnmigd_config_parse(const char *name, const char *text, size_t size,
             n_errors++;
         }
     }
+    bool kube_keys = (sset_contains(&seen, "kubeconfig")
+                      || sset_contains(&seen, "kube-context")
+                      || sset_contains(&seen, "kube-service-account-dir"));
+    if (c->mode == OVNMIGD_STANDALONE && !sset_contains(&seen, "cluster-db")) {
+        ds_put_format(errors, "%s: required key \"cluster-db\" is missing "
+                      "(mode = standalone)\n", name);
+        n_errors++;
+    }
+    if (c->mode == OVNMIGD_STANDALONE && kube_keys) {
+        ds_put_format(errors, "%s: kubeconfig, kube-context and "
+                      "kube-service-account-dir need mode = kubernetes\n",
+                      name);
+        n_errors++;
+    }
+    if (c->kube_sa_dir && (c->kubeconfig || c->kube_context)) {
+        ds_put_format(errors, "%s: kube-service-account-dir (in-cluster) "
+                      "and kubeconfig or kube-context exclude each other\n",
+                      name);
+        n_errors++;
+    }
+    if (c->kube_context && !c->kubeconfig) {
+        ds_put_format(errors, "%s: kube-context needs kubeconfig\n", name);
+        n_errors++;
+    }
     sset_destroy(&seen);
 #undef ERROR
     n_errors += check_ssl(name, c, errors);
@@ -474,7 +512,7 @@ ovnmigd_config_destroy(struct ovnmigd_config *c)
         &c->ssl_private_key, &c->ssl_certificate, &c->ssl_ca_cert,
         &c->logical_switch, &c->domain, &c->run_dir, &c->netns_prefix,
         &c->control_socket, &c->metrics_address, &c->migration_interface,
-        &c->tls_dir,
+        &c->tls_dir, &c->kubeconfig, &c->kube_context, &c->kube_sa_dir,
     };
     for (size_t i = 0; i < ARRAY_SIZE(strings); i++) {
         free(*strings[i]);

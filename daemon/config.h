@@ -20,10 +20,24 @@
 
 struct ds;
 
+/* What drives migrations (docs/ovnmigd.conf.5, "mode"). */
+enum ovnmigd_mode {
+    OVNMIGD_STANDALONE,         /* The cluster DB; ovnmigd runs QEMU. */
+    OVNMIGD_KUBERNETES,         /* A Kubernetes API server; KubeVirt runs
+                                 * QEMU, ovnmigd moves the port. */
+};
+
 struct ovnmigd_config {
+    enum ovnmigd_mode mode;     /* Default: standalone. */
+    char *kubeconfig;           /* Kubernetes mode: a kubeconfig file, */
+    char *kube_context;         /* ...its context (NULL: current), */
+    char *kube_sa_dir;          /* ...or a service account directory
+                                 * (NULL: the standard one); neither:
+                                 * in-cluster. */
     char *node;                 /* Required. */
     char *chassis;              /* Default: node. */
-    char *cluster_db;           /* OVSDB remote(s) of the cluster DB. */
+    char *cluster_db;           /* OVSDB remote(s) of the cluster DB
+                                 * (standalone mode: required). */
     char *ovn_nb;               /* OVSDB remote(s) of the OVN Northbound. */
     char *ovn_sb;               /* ...and Southbound. */
     char *ssl_private_key;      /* This node's OVSDB identity for ssl:

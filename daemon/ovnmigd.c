@@ -2,7 +2,10 @@
  *
  * ovnmigd -- the node agent: runs the VMs the cluster database assigns to
  * this node, wires their bridge-binding network, programs their OVN ports
- * and serves their ARP and DHCP.  See docs/ovnmigd.8.
+ * and serves their ARP and DHCP.  In Kubernetes mode (ovnmigd.conf "mode
+ * = kubernetes") it runs no VM: it follows a KubeVirt cluster's objects
+ * and moves the VMs' OVN ports (daemon/kube-agent.h).  See
+ * docs/ovnmigd.8.
  *
  * One libevent loop on the main thread; the cluster DB and OVN clients
  * each run their IDL in a thread of their own and talk to this one through
@@ -29,6 +32,7 @@
 #include "daemon/cni-server.h"
 #include "daemon/config.h"
 #include "daemon/control.h"
+#include "daemon/kube-agent.h"
 #include "daemon/metrics.h"
 #include "daemon/migration.h"
 #include "daemon/vm-manager.h"
@@ -59,6 +63,8 @@ struct ovnmigd {
     struct vmm *vmm;
     struct mige *mige;
     struct cnis *cnis;          /* ovnmig-cni's pods. */
+    struct kagent *kagent;      /* Kubernetes mode; then no cdb, vmm,
+                                 * mige. */
     struct ctl_server *ctl;
     struct metrics_server *metrics;     /* NULL: no metrics-address. */
     enum qvm_accel accel;       /* What this node's QEMUs run with. */
@@ -246,8 +252,9 @@ static void
 on_hook_done(const struct ovnhook_result *r, void *d_)
 {
     struct ovnmigd *d = d_;
-    if (!vmm_hook_done(d->vmm, r) && !mige_hook_done(d->mige, r)
-        && !cnis_hook_done(d->cnis, r) && r->error) {
+    bool ours = (d->kagent ? kagent_hook_done(d->kagent, r)
+                 : vmm_hook_done(d->vmm, r) || mige_hook_done(d->mige, r));
+    if (!ours && !cnis_hook_done(d->cnis, r) && r->error) {
         VLOG_WARN("%s %s: %s", ovnhook_op_name(r->op), r->port, r->message);
     }
 }
@@ -292,6 +299,10 @@ static void
 on_tick(evutil_socket_t fd OVS_UNUSED, short what OVS_UNUSED, void *d_)
 {
     struct ovnmigd *d = d_;
+    if (d->kagent) {
+        kagent_run(d->kagent);
+        return;
+    }
     vmm_tick(d->vmm);
     mige_run(d->mige);
 }
@@ -325,6 +336,17 @@ cmd_migration_list(struct ctl_request *req, int argc, const char *argv[],
     bool json = ctl_take_flag(&argc, argv, "--json");
     struct ds s = DS_EMPTY_INITIALIZER;
     mige_list(d->mige, &s, json);
+    ctl_reply(req, ds_cstr(&s));
+    ds_destroy(&s);
+}
+
+static void
+cmd_kube_list(struct ctl_request *req, int argc, const char *argv[], void *d_)
+{
+    struct ovnmigd *d = d_;
+    bool json = ctl_take_flag(&argc, argv, "--json");
+    struct ds s = DS_EMPTY_INITIALIZER;
+    kagent_list(d->kagent, &s, json);
     ctl_reply(req, ds_cstr(&s));
     ds_destroy(&s);
 }
@@ -408,6 +430,40 @@ put_pktio_counters(struct counters_out *out, const struct pktio_stats *p)
 #undef PKTIO_STAT
 }
 
+/* The VM manager's, the migration engine's and the cluster DB client's
+ * (standalone mode). */
+static void
+put_standalone_counters(struct ovnmigd *d, struct counters_out *out)
+{
+    struct vmm_stats vs;
+    vmm_get_stats(d->vmm, &vs);
+    section_begin(out, "vms");
+#define VMM_STAT(MEMBER, NAME) put_counter(out, NAME, vs.MEMBER);
+    VMM_STATS
+#undef VMM_STAT
+
+    struct mige_stats ms;
+    mige_get_stats(d->mige, &ms);
+    section_begin(out, "migrations");
+#define MIGE_STAT(MEMBER, NAME) put_counter(out, NAME, ms.MEMBER);
+    MIGE_STATS
+#undef MIGE_STAT
+
+    struct cdb_stats cs;
+    cdb_get_stats(d->cdb, &cs);
+    section_begin(out, "cluster-db");
+    put_counter(out, "connected", cs.connected);
+    put_counter(out, "snapshots", cs.snapshots);
+    put_counter(out, "heartbeats", cs.heartbeats);
+    put_counter(out, "status-writes", cs.status_writes);
+    put_counter(out, "migration-writes", cs.mig_writes);
+    put_counter(out, "migration-writes-dropped", cs.mig_writes_dropped);
+    put_counter(out, "txn-committed", cs.txn_committed);
+    put_counter(out, "txn-failed", cs.txn_failed);
+    put_counter(out, "reconnects", cs.reconnects);
+    put_counter(out, "vms", cs.vms);
+}
+
 static void
 cmd_counters_show(struct ctl_request *req, int argc, const char *argv[],
                   void *d_)
@@ -420,33 +476,18 @@ cmd_counters_show(struct ctl_request *req, int argc, const char *argv[],
     };
 
     /* The daemon's own. */
-    struct vmm_stats vs;
-    vmm_get_stats(d->vmm, &vs);
-    section_begin(&out, "vms");
-#define VMM_STAT(MEMBER, NAME) put_counter(&out, NAME, vs.MEMBER);
-    VMM_STATS
-#undef VMM_STAT
-
-    struct mige_stats ms;
-    mige_get_stats(d->mige, &ms);
-    section_begin(&out, "migrations");
-#define MIGE_STAT(MEMBER, NAME) put_counter(&out, NAME, ms.MEMBER);
-    MIGE_STATS
-#undef MIGE_STAT
-
-    struct cdb_stats cs;
-    cdb_get_stats(d->cdb, &cs);
-    section_begin(&out, "cluster-db");
-    put_counter(&out, "connected", cs.connected);
-    put_counter(&out, "snapshots", cs.snapshots);
-    put_counter(&out, "heartbeats", cs.heartbeats);
-    put_counter(&out, "status-writes", cs.status_writes);
-    put_counter(&out, "migration-writes", cs.mig_writes);
-    put_counter(&out, "migration-writes-dropped", cs.mig_writes_dropped);
-    put_counter(&out, "txn-committed", cs.txn_committed);
-    put_counter(&out, "txn-failed", cs.txn_failed);
-    put_counter(&out, "reconnects", cs.reconnects);
-    put_counter(&out, "vms", cs.vms);
+    if (d->kagent) {
+        struct kagent_stats ks;
+        kagent_get_stats(d->kagent, &ks);
+        section_begin(&out, "kubernetes");
+        put_counter(&out, "synced", ks.synced);
+        put_counter(&out, "vms", ks.vms);
+#define KAGENT_STAT(MEMBER, NAME) put_counter(&out, NAME, ks.MEMBER);
+        KAGENT_STATS
+#undef KAGENT_STAT
+    } else {
+        put_standalone_counters(d, &out);
+    }
 
     struct ovnhook_stats hs;
     ovnhook_get_stats(d->hooks, &hs);
@@ -557,13 +598,15 @@ static void
 collect_metrics(struct metrics_input *in, void *d_)
 {
     struct ovnmigd *d = d_;
-    mige_get_stats(d->mige, &in->mige);
-    mige_get_histograms(d->mige, &in->hists);
-    mige_get_cluster_view(d->mige, &in->view);
-    vmm_get_stats(d->vmm, &in->vmm);
-    vmm_get_vm_infos(d->vmm, &in->vms, &in->n_vms);
+    if (!d->kagent) {
+        mige_get_stats(d->mige, &in->mige);
+        mige_get_histograms(d->mige, &in->hists);
+        mige_get_cluster_view(d->mige, &in->view);
+        vmm_get_stats(d->vmm, &in->vmm);
+        vmm_get_vm_infos(d->vmm, &in->vms, &in->n_vms);
+        cdb_get_stats(d->cdb, &in->cdb);
+    }
     in->accel = qvm_accel_name(d->accel);
-    cdb_get_stats(d->cdb, &in->cdb);
     ovnhook_get_stats(d->hooks, &in->ovn);
     arpp_io_get_counters(d->arp, &in->arp, &in->arp_io);
     in->arp_ports = arpp_io_n_ports(d->arp);
@@ -637,6 +680,51 @@ decide_accel(struct ovnmigd *d, const char *qemu)
               d->accel_reason);
 }
 
+/* Standalone mode: the cluster DB client, the VM manager and the
+ * migration engine.  Returns the migration address (the caller frees
+ * it). */
+static char *
+start_standalone(struct ovnmigd *d, const char *qemu)
+{
+    char *mig_address = migration_address(&d->cfg);
+    struct cdb_options copts = {
+        .remote = d->cfg.cluster_db,
+        .node = d->cfg.node,
+        .chassis = d->cfg.chassis,
+        .migration_address = mig_address,
+        .accel = qvm_accel_name(d->accel),
+        .cb = { .vms = on_cdb_vms, .aux = d },
+    };
+    d->cdb = cdb_create(&copts);
+    if (!d->cdb) {
+        ovs_fatal(errno, "cluster DB client");
+    }
+
+    struct vmm_options vopts = {
+        .cfg = &d->cfg,
+        .hooks = d->hooks,
+        .arp = d->arp,
+        .dhcp = d->dhcp,
+        .ndp = d->ndp,
+        .dhcp6 = d->dhcp6,
+        .cdb = d->cdb,
+        .qemu = qemu,
+        .accel = d->accel,
+    };
+    d->vmm = vmm_create(&vopts);
+
+    struct mige_options mopts = {
+        .cfg = &d->cfg,
+        .base = d->base,
+        .hooks = d->hooks,
+        .cdb = d->cdb,
+        .vmm = d->vmm,
+        .migration_address = mig_address,
+    };
+    d->mige = mige_create(&mopts);
+    return mig_address;
+}
+
 /* ------------------------------------------------------------ main */
 
 int
@@ -663,8 +751,11 @@ main(int argc, char *argv[])
     }
 
     daemonize_start(false);
+    bool kube = d.cfg.mode == OVNMIGD_KUBERNETES;
     const char *qemu = getenv("OVNMIGD_QEMU");
-    decide_accel(&d, qemu);
+    if (!kube) {
+        decide_accel(&d, qemu);     /* Kubernetes mode runs no QEMU. */
+    }
 
     d.base = event_base_new();
     if (!d.base) {
@@ -740,57 +831,39 @@ main(int argc, char *argv[])
         ovs_fatal(errno, "OVN client");
     }
 
-    char *mig_address = migration_address(&d.cfg);
-    struct cdb_options copts = {
-        .remote = d.cfg.cluster_db,
-        .node = d.cfg.node,
-        .chassis = d.cfg.chassis,
-        .migration_address = mig_address,
-        .accel = qvm_accel_name(d.accel),
-        .cb = { .vms = on_cdb_vms, .aux = &d },
-    };
-    d.cdb = cdb_create(&copts);
-    if (!d.cdb) {
-        ovs_fatal(errno, "cluster DB client");
+    char *mig_address = NULL;
+    if (kube) {
+        struct kagent_options kopts = {
+            .cfg = &d.cfg, .base = d.base, .hooks = d.hooks,
+        };
+        char *why;
+        error = kagent_create(&kopts, &d.kagent, &why);
+        if (error) {
+            ovs_fatal(0, "Kubernetes: %s", why);
+        }
+    } else {
+        mig_address = start_standalone(&d, qemu);
     }
-
-    struct vmm_options vopts = {
-        .cfg = &d.cfg,
-        .hooks = d.hooks,
-        .arp = d.arp,
-        .dhcp = d.dhcp,
-        .ndp = d.ndp,
-        .dhcp6 = d.dhcp6,
-        .cdb = d.cdb,
-        .qemu = qemu,
-        .accel = d.accel,
-    };
-    d.vmm = vmm_create(&vopts);
-
-    struct mige_options mopts = {
-        .cfg = &d.cfg,
-        .base = d.base,
-        .hooks = d.hooks,
-        .cdb = d.cdb,
-        .vmm = d.vmm,
-        .migration_address = mig_address,
-    };
-    d.mige = mige_create(&mopts);
 
     error = ctl_server_create(d.base, d.cfg.control_socket, &d.ctl);
     if (error) {
         ovs_fatal(-error, "control socket %s", d.cfg.control_socket);
     }
-    ctl_command_register(d.ctl, "vm/list", "[--json]", 0, 1, cmd_vm_list,
-                         &d);
-    ctl_command_register(d.ctl, "vm/show", "NAME [NAMESPACE] [--json]", 1,
-                         3, cmd_vm_show, &d);
-    ctl_command_register(d.ctl, "migration/list", "[--json]", 0, 1,
-                         cmd_migration_list, &d);
-    ctl_command_register(d.ctl, "migration/hold", "POINT", 1, 1,
-                         cmd_migration_hold, &d);
-    ctl_command_register(d.ctl, "migration/release", "POINT", 1, 1,
-                         cmd_migration_hold, &d);
+    if (kube) {
+        ctl_command_register(d.ctl, "kube/list", "[--json]", 0, 1,
+                             cmd_kube_list, &d);
+    } else {
+        ctl_command_register(d.ctl, "vm/list", "[--json]", 0, 1,
+                             cmd_vm_list, &d);
+        ctl_command_register(d.ctl, "vm/show", "NAME [NAMESPACE] [--json]",
+                             1, 3, cmd_vm_show, &d);
+        ctl_command_register(d.ctl, "migration/list", "[--json]", 0, 1,
+                             cmd_migration_list, &d);
+        ctl_command_register(d.ctl, "migration/hold", "POINT", 1, 1,
+                             cmd_migration_hold, &d);
+        ctl_command_register(d.ctl, "migration/release", "POINT", 1, 1,
+                             cmd_migration_hold, &d);
+    }
     ctl_command_register(d.ctl, "counters/show", "[--json]", 0, 1,
                          cmd_counters_show, &d);
     ctl_command_register(d.ctl, "exit", "", 0, 0, cmd_exit, &d);
@@ -814,21 +887,28 @@ main(int argc, char *argv[])
 
     struct event *hook_ev = event_new(d.base, ovnhook_get_fd(d.hooks),
                                       EV_READ | EV_PERSIST, on_hook_fd, &d);
-    struct event *cdb_ev = event_new(d.base, cdb_get_fd(d.cdb),
-                                     EV_READ | EV_PERSIST, on_cdb_fd, &d);
+    struct event *cdb_ev = (d.cdb ? event_new(d.base, cdb_get_fd(d.cdb),
+                                              EV_READ | EV_PERSIST,
+                                              on_cdb_fd, &d)
+                            : NULL);
     struct event *tick_ev = event_new(d.base, -1, EV_PERSIST, on_tick, &d);
     /* After fatal_signal_init(): libevent's handlers win. */
     struct event *term_ev = evsignal_new(d.base, SIGTERM, on_signal, &d);
     struct event *int_ev = evsignal_new(d.base, SIGINT, on_signal, &d);
     struct timeval one_second = { 1, 0 };
     event_add(hook_ev, NULL);
-    event_add(cdb_ev, NULL);
+    if (cdb_ev) {
+        event_add(cdb_ev, NULL);
+    }
     event_add(tick_ev, &one_second);
     event_add(term_ev, NULL);
     event_add(int_ev, NULL);
 
-    VLOG_INFO("node %s (chassis %s): cluster DB %s, OVN NB %s, control "
-              "socket %s", d.cfg.node, d.cfg.chassis, d.cfg.cluster_db,
+    VLOG_INFO("node %s (chassis %s): %s %s, OVN NB %s, control socket %s",
+              d.cfg.node, d.cfg.chassis,
+              kube ? "Kubernetes mode, kubeconfig" : "cluster DB",
+              kube ? (d.cfg.kubeconfig ? d.cfg.kubeconfig : "in-cluster")
+                   : d.cfg.cluster_db,
               d.cfg.ovn_nb, d.cfg.control_socket);
     daemonize_complete();
 
@@ -836,13 +916,16 @@ main(int argc, char *argv[])
 
     /* A graceful stop: VMs, plumbing and OVN ports stay as they are. */
     event_free(hook_ev);
-    event_free(cdb_ev);
+    if (cdb_ev) {
+        event_free(cdb_ev);
+    }
     event_free(tick_ev);
     event_free(term_ev);
     event_free(int_ev);
     metrics_server_destroy(d.metrics);
     cnis_destroy(d.cnis);
     ctl_server_destroy(d.ctl);
+    kagent_destroy(d.kagent);
     mige_destroy(d.mige);
     vmm_destroy(d.vmm);
     cdb_destroy(d.cdb);

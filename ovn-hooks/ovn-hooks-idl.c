@@ -41,6 +41,7 @@ static struct vlog_rate_limit rl = VLOG_RATE_LIMIT_INIT(5, 20);
 #define EXT_ACL "ovnmig:acl"
 #define EXT_OWNER "ovnmig:owner"
 #define EXT_POD "ovnmig:pod"            /* "true": a pod's, by port_alloc */
+#define EXT_MIGRATION "ovnmig:migration-uid"
 #define ACL_ID "guest-to-local"
 #define ACL_NAME "ovnmig_guest_to_local"
 
@@ -641,10 +642,32 @@ migration_apply(struct idl_state *st, struct ovnhook_request *req,
         set_option(lsp, "requested-chassis", both, &changed);
         set_option(lsp, "activation-strategy",
                    req->no_activation ? NULL : "rarp", &changed);
+        if (req->migration_uid[0]) {
+            set_ext_id(lsp, EXT_MIGRATION, req->migration_uid, &changed);
+        }
     } else {
         /* finish (node = dst) or revert (node = src): one chassis again. */
         const char *why = req->op == OVNHOOK_OP_MIGRATION_FINISH
                           ? "migration_finish" : "migration_revert";
+        const char *recorded = smap_get_def(&lsp->external_ids,
+                                            EXT_MIGRATION, "");
+
+        if (req->if_migration) {
+            /* Another node may act on the same facts at once: the
+             * transaction fails if the LSP's external_ids changed. */
+            nbrec_logical_switch_port_verify_external_ids(lsp);
+            if (strcmp(recorded, req->migration_uid)) {
+                snprintf(msg, msg_size, "LSP %s records migration \"%s\", "
+                         "not \"%s\": left as it is", req->port, recorded,
+                         req->migration_uid);
+                return -ESTALE;
+            }
+        }
+        if (recorded[0]) {
+            nbrec_logical_switch_port_update_external_ids_delkey(
+                lsp, EXT_MIGRATION);
+            changed = true;
+        }
 
         set_option(lsp, "requested-chassis", req->chassis, &changed);
         set_option(lsp, "activation-strategy", NULL, &changed);
@@ -688,6 +711,8 @@ info_fill(struct idl_state *st, const char *port,
                      smap_get_def(&lsp->external_ids, EXT_NAMESPACE, ""));
         ovnhook_copy(info->node, sizeof info->node,
                      smap_get_def(&lsp->external_ids, EXT_NODE, ""));
+        ovnhook_copy(info->migration_uid, sizeof info->migration_uid,
+                     smap_get_def(&lsp->external_ids, EXT_MIGRATION, ""));
         info->in_port_group = pg && pg_has_port(pg, lsp);
         info->nb_up = lsp->n_up && lsp->up[0];
     }

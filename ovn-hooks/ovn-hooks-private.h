@@ -32,6 +32,11 @@ struct ovnhook_request {
     char dst[OVNHOOK_NAME_MAX];         /* migration_start */
     bool no_activation;         /* migration_start: no activation-strategy */
     ovs_be32 subnet, subnet_mask;       /* port_alloc */
+    /* migration_start: the migration recorded on the LSP ("": none);
+     * finish and revert with 'if_migration': the one the LSP must record
+     * for the request to apply ("": none). */
+    char migration_uid[OVNHOOK_UID_MAX];
+    bool if_migration;
 
     long long int submitted;    /* time_msec() at the request call */
     long long int deadline;     /* to be committed (pending only) */

@@ -543,13 +543,18 @@ ovnhook_port_delete(struct ovnhook *h, const char *port, uint64_t cookie)
 
 static int
 migration_start(struct ovnhook *h, const char *port, const char *src,
-                const char *dst, bool no_activation, uint64_t cookie)
+                const char *dst, bool no_activation, const char *uid,
+                uint64_t cookie)
 {
     struct ovnhook_request *req = request_new(OVNHOOK_OP_MIGRATION_START,
                                               cookie);
     int error = set_port(req, port);
 
     req->no_activation = no_activation;
+    if (!error && uid) {
+        error = copy_checked(req->migration_uid, sizeof req->migration_uid,
+                             uid);
+    }
 
     if (!error) {
         error = set_chassis(req->chassis, sizeof req->chassis, src);
@@ -567,7 +572,18 @@ int
 ovnhook_migration_start(struct ovnhook *h, const char *port,
                         const char *src, const char *dst, uint64_t cookie)
 {
-    return migration_start(h, port, src, dst, false, cookie);
+    return migration_start(h, port, src, dst, false, NULL, cookie);
+}
+
+int
+ovnhook_migration_start_uid(struct ovnhook *h, const char *port,
+                            const char *src, const char *dst,
+                            const char *migration_uid, uint64_t cookie)
+{
+    if (!migration_uid || !migration_uid[0]) {
+        return -EINVAL;
+    }
+    return migration_start(h, port, src, dst, false, migration_uid, cookie);
 }
 
 int
@@ -575,7 +591,7 @@ ovnhook_migration_start_unblocked(struct ovnhook *h, const char *port,
                                   const char *src, const char *dst,
                                   uint64_t cookie)
 {
-    return migration_start(h, port, src, dst, true, cookie);
+    return migration_start(h, port, src, dst, true, NULL, cookie);
 }
 
 static int
@@ -587,6 +603,26 @@ migration_end(struct ovnhook *h, enum ovnhook_op op, const char *port,
 
     if (!error) {
         error = set_chassis(req->chassis, sizeof req->chassis, chassis);
+    }
+    return finish_request(h, req, error);
+}
+
+int
+ovnhook_migration_end_if(struct ovnhook *h, const char *port,
+                         const char *chassis, const char *migration_uid,
+                         uint64_t cookie)
+{
+    struct ovnhook_request *req = request_new(OVNHOOK_OP_MIGRATION_FINISH,
+                                              cookie);
+    int error = set_port(req, port);
+
+    req->if_migration = true;
+    if (!error) {
+        error = set_chassis(req->chassis, sizeof req->chassis, chassis);
+    }
+    if (!error && migration_uid) {
+        error = copy_checked(req->migration_uid, sizeof req->migration_uid,
+                             migration_uid);
     }
     return finish_request(h, req, error);
 }

@@ -41,6 +41,7 @@
 #define OVNHOOK_PORT_NAME_MAX 128       /* "<vm>.<namespace>" */
 #define OVNHOOK_ADDR_MAX 64             /* one MAC, IPv4 or IPv6 */
 #define OVNHOOK_MESSAGE_MAX 256
+#define OVNHOOK_UID_MAX 64              /* a Kubernetes UID (36) and more */
 #define OVNHOOK_MAX_ADDITIONAL 4        /* additional chassis reported */
 #define OVNHOOK_MAX_GATEWAYS 8
 
@@ -120,6 +121,9 @@ struct ovnhook_port_info {
     char node[OVNHOOK_NAME_MAX];
     bool in_port_group;
     bool nb_up;                 /* LSP "up" as northd reports it */
+    /* external_ids:ovnmig:migration-uid, the migration that put the LSP
+     * on two chassis (ovnhook_migration_start_uid()), or "". */
+    char migration_uid[OVNHOOK_UID_MAX];
     bool sb_known;              /* false: Southbound not reachable */
     struct ovnhook_binding sb;
 };
@@ -276,6 +280,23 @@ int ovnhook_migration_finish(struct ovnhook *h, const char *port,
 /* requested-chassis=<src>, activation-strategy removed, ovnmig:node=src. */
 int ovnhook_migration_revert(struct ovnhook *h, const char *port,
                              const char *src, uint64_t cookie);
+
+/* As ovnhook_migration_start(), and records 'migration_uid' on the LSP
+ * (external_ids:ovnmig:migration-uid), for ovnhook_migration_end_if(). */
+int ovnhook_migration_start_uid(struct ovnhook *h, const char *port,
+                                const char *src, const char *dst,
+                                const char *migration_uid, uint64_t cookie);
+
+/* requested-chassis=<chassis> alone, activation-strategy and the recorded
+ * migration removed, ovnmig:node=chassis -- only if the LSP records
+ * 'migration_uid' ("": none), which the transaction verifies against
+ * concurrent writers: else the completion reports -ESTALE and nothing
+ * changed.  Kubernetes mode's finalize, where several nodes may act on
+ * the same facts, and an old migration's outcome must not move a port
+ * another migration moves (kube/decide.h). */
+int ovnhook_migration_end_if(struct ovnhook *h, const char *port,
+                             const char *chassis, const char *migration_uid,
+                             uint64_t cookie);
 
 /* The port group and its ACL (also done on every NB connection and with
  * every port_set). */

@@ -14,6 +14,7 @@
 
 #include "daemon/config.h"
 #include "openvswitch/dynamic-string.h"
+#include "util.h"
 
 static const char full[] =
     "# ovnmigd on hv1\n"
@@ -237,6 +238,66 @@ test_errors(void **state)
     ds_destroy(&errors);
 }
 
+/* mode = kubernetes: no cluster DB needed, credentials from a kubeconfig
+ * or in-cluster; the Kubernetes keys make no sense in standalone mode. */
+static void
+test_mode(void **state OVS_UNUSED)
+{
+    static const char base[] =
+        "node=hv1\novn-nb=unix:/nb.sock\novn-sb=unix:/sb.sock\n"
+        "logical-switch=vmnet\n";
+    struct ovnmigd_config c;
+    struct ds errors = DS_EMPTY_INITIALIZER;
+    struct ds text = DS_EMPTY_INITIALIZER;
+
+    /* In-cluster: nothing more to say. */
+    ds_put_format(&text, "%smode = kubernetes\n", base);
+    assert_int_equal(ovnmigd_config_parse("f", text.string, text.length, &c,
+                                          &errors), 0);
+    assert_int_equal(c.mode, OVNMIGD_KUBERNETES);
+    assert_null(c.cluster_db);
+    assert_null(c.kubeconfig);
+    ovnmigd_config_destroy(&c);
+
+    ds_clear(&text);
+    ds_put_format(&text, "%smode = kubernetes\nkubeconfig = /etc/k.conf\n"
+                  "kube-context = lab\n", base);
+    assert_int_equal(ovnmigd_config_parse("f", text.string, text.length, &c,
+                                          &errors), 0);
+    assert_string_equal(c.kubeconfig, "/etc/k.conf");
+    assert_string_equal(c.kube_context, "lab");
+    ovnmigd_config_destroy(&c);
+
+    /* The default is standalone, which needs the cluster DB. */
+    static const struct { const char *extra, *error; } bad[] = {
+        { "", "required key \"cluster-db\" is missing (mode = standalone)" },
+        { "mode = cluster\n", "mode: \"cluster\" is not standalone or "
+          "kubernetes" },
+        { "cluster-db = unix:/c.sock\nkubeconfig = /k\n",
+          "need mode = kubernetes" },
+        { "mode = kubernetes\nkube-context = lab\n",
+          "kube-context needs kubeconfig" },
+        { "mode = kubernetes\nkubeconfig = /k\n"
+          "kube-service-account-dir = /sa\n", "exclude each other" },
+        { "mode = kubernetes\nkubeconfig = k.conf\n",
+          "kubeconfig: \"k.conf\" is not an absolute path" },
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+        ds_clear(&text);
+        ds_clear(&errors);
+        ds_put_format(&text, "%s%s", base, bad[i].extra);
+        assert_int_equal(ovnmigd_config_parse("f", text.string, text.length,
+                                              &c, &errors), -EINVAL);
+        if (!strstr(ds_cstr(&errors), bad[i].error)) {
+            fail_msg("missing \"%s\" in:\n%s", bad[i].error,
+                     ds_cstr(&errors));
+        }
+        ovnmigd_config_destroy(&c);
+    }
+    ds_destroy(&text);
+    ds_destroy(&errors);
+}
+
 static void
 test_hostile(void **state)
 {
@@ -273,6 +334,7 @@ main(void)
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_ssl),
+        cmocka_unit_test(test_mode),
         cmocka_unit_test(test_hostile),
     };
     return cmocka_run_group_tests_name("ovnmigd-config", tests, NULL, NULL);

@@ -529,6 +529,69 @@ test_migration(void **state OVS_UNUSED)
     ovnhook_destroy(h);
 }
 
+/* Kubernetes mode's move: the migration's UID recorded with the second
+ * chassis, and a finalize that applies only for that UID (an old
+ * migration's outcome replayed, or a node acting on stale facts, changes
+ * nothing: -ESTALE). */
+static void
+test_migration_uid(void **state OVS_UNUSED)
+{
+    struct results res;
+    struct ovnhook *h = hook(&res, "hv2", "vmnet", 0, 5000);
+    struct ovnhook_port_spec s = spec("kmig", "0a:58:0a:64:00:0b",
+                                      "10.100.0.11", "hv1");
+
+    assert_int_equal(ovnhook_port_set(h, &s, 1), 0);
+    assert_int_equal(wait_results(h, &res, 1, 5000), 1);
+    sb_binding("kmig.ns1");
+    sb_set_additional("kmig.ns1", "hv2");
+    assert_int_equal(ovnhook_migration_start_uid(h, "kmig.ns1", "hv1", "hv2",
+                                                 "", 2), -EINVAL);
+
+    res.n = 0;
+    assert_int_equal(ovnhook_migration_start_uid(h, "kmig.ns1", "hv1", "hv2",
+                                                 "uid-new", 2), 0);
+    assert_int_equal(wait_results(h, &res, 1, 5000), 1);
+    assert_int_equal(res.r[0].error, 0);
+    assert_string_equal(lsp_get("kmig.ns1",
+                                "external_ids:\"ovnmig:migration-uid\""),
+                        "uid-new");
+    res.n = 0;
+    assert_int_equal(ovnhook_port_get(h, "kmig.ns1", 3), 0);
+    assert_int_equal(wait_results(h, &res, 1, 5000), 1);
+    assert_string_equal(res.info[0].migration_uid, "uid-new");
+
+    /* Another migration's outcome: refused, nothing changed. */
+    res.n = 0;
+    assert_int_equal(ovnhook_migration_end_if(h, "kmig.ns1", "hv1",
+                                              "uid-old", 4), 0);
+    assert_int_equal(wait_results(h, &res, 1, 5000), 1);
+    assert_int_equal(res.r[0].error, -ESTALE);
+    assert_non_null(strstr(res.r[0].message, "uid-new"));
+    assert_string_equal(lsp_get("kmig.ns1", "options:requested-chassis"),
+                        "\"hv1,hv2\"");
+
+    /* Its own: the target alone, the UID gone. */
+    res.n = 0;
+    assert_int_equal(ovnhook_migration_end_if(h, "kmig.ns1", "hv2",
+                                              "uid-new", 5), 0);
+    assert_int_equal(wait_results(h, &res, 1, 5000), 1);
+    assert_int_equal(res.r[0].error, 0);
+    assert_string_equal(lsp_get("kmig.ns1", "options"),
+                        "{requested-chassis=hv2}");
+    assert_string_equal(lsp_get("kmig.ns1",
+                                "external_ids:\"ovnmig:migration-uid\""),
+                        "");
+
+    /* Again (another node on the same facts): no UID recorded now. */
+    res.n = 0;
+    assert_int_equal(ovnhook_migration_end_if(h, "kmig.ns1", "hv2",
+                                              "uid-new", 6), 0);
+    assert_int_equal(wait_results(h, &res, 1, 5000), 1);
+    assert_int_equal(res.r[0].error, -ESTALE);
+    ovnhook_destroy(h);
+}
+
 static void
 test_limits(void **state OVS_UNUSED)
 {
@@ -611,6 +674,7 @@ main(void)
         cmocka_unit_test(test_batching),
         cmocka_unit_test(test_delete),
         cmocka_unit_test(test_migration),
+        cmocka_unit_test(test_migration_uid),
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_nb_unreachable),
     };
