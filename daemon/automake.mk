@@ -176,3 +176,7 @@ LAB_TESTS += tests/lab/lab-rbac.sh
 # The Raft fault matrix: each database's leader killed at four phases of
 # a migration, on "up --central 3".
 LAB_TESTS += tests/lab/migrate-faults-raft.sh
+# The partition matrix: the source or the target cut off from the
+# database members (and from the migration network), in Running and after
+# switchover, on "up --central 3": never two running copies.
+LAB_TESTS += tests/lab/migrate-partition.sh

@@ -117,7 +117,7 @@ print(find(json.load(sys.stdin)) or "")' 2>/dev/null)
 leftover_vm() {
     local dir
     dir=$(vm_dir "$1")
-    ip netns list | awk -v n="$P-$1-$PORT" '$1 == n { print "netns " $1 }'
+    ip netns list 2>/dev/null | awk -v n="$P-$1-$PORT" '$1 == n { print "netns " $1 }'
     [ ! -e "$dir" ] || echo "run directory $dir"
     pgrep -af -- "$dir/" | sed 's/^/process /'
 }
