@@ -112,6 +112,8 @@ LAB_TESTS += tests/lab/kube-port-move.sh
 # A VM run by ovnmigd in the lab: lease, ARP, OVN port, restart, delete.
 LAB_TESTS += tests/lab/ovnmigd-vm.sh tests/lab/accel-boot.sh \
 	tests/lab/ipv6-vm.sh
+# A dual-stack VM migrates hv1 -> hv2 -> hv1, pinged over both families.
+LAB_TESTS += tests/lab/ipv6-migrate.sh
 # "vm show": the port's OpenFlow flows on br-int (daemon/flows.h).
 daemon_ovnmigd_SOURCES += daemon/flows.c daemon/flows.h
 check_PROGRAMS += tests/test-flows tests/test-flows-asan

@@ -77,10 +77,11 @@ bench: $(BENCHES)
 # The test guest: Debian's cloud kernel and a busybox initramfs, built at
 # test time into the build tree (never committed).
 EXTRA_DIST += tests/guest/build-guest.sh tests/guest/init \
-	tests/guest/udhcpc.script
+	tests/guest/udhcpc.script tests/guest/dhclient6.script
 guest: tests/guest/out/initramfs.gz
 tests/guest/out/initramfs.gz: $(srcdir)/tests/guest/init \
-		$(srcdir)/tests/guest/udhcpc.script
+		$(srcdir)/tests/guest/udhcpc.script \
+		$(srcdir)/tests/guest/dhclient6.script
 	$(AM_V_GEN)$(srcdir)/tests/guest/build-guest.sh tests/guest/out
 clean-local: clean-guest
 clean-guest:

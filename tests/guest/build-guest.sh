@@ -1,7 +1,9 @@
 #!/bin/bash
 # build-guest.sh OUTDIR -- builds the ovnmig test guest from Debian's
 # packages: the cloud kernel (linux-image-cloud-amd64) and an initramfs of
-# busybox-static plus virtio_net and the modules it needs.  Writes
+# busybox-static plus virtio_net and the modules it needs, and ISC
+# dhclient (isc-dhcp-client, with the libraries it links) as the DHCPv6
+# client, since busybox has none.  Writes
 # OUTDIR/vmlinuz and OUTDIR/initramfs.gz; skips the work when they are
 # newer than their inputs.  Nothing it makes is committed.
 set -euo pipefail
@@ -25,6 +27,7 @@ moddir=/lib/modules/$kver
 mkdir -p "$out"
 if [ "$out/initramfs.gz" -nt "$here/init" ] \
    && [ "$out/initramfs.gz" -nt "$here/udhcpc.script" ] \
+   && [ "$out/initramfs.gz" -nt "$here/dhclient6.script" ] \
    && [ "$out/initramfs.gz" -nt "$kernel" ] && [ -f "$out/vmlinuz" ]; then
     exit 0
 fi
@@ -35,6 +38,23 @@ mkdir -p "$root"/{bin,dev,proc,sys,etc,run,tmp,lib/modules}
 cp "$busybox" "$root/bin/busybox"
 install -m 755 "$here/init" "$root/init"
 install -m 755 "$here/udhcpc.script" "$root/etc/udhcpc.script"
+
+# The DHCPv6 client (kernel argument ovnmig.dhcp6): dhclient and the
+# shared libraries ldd names, at their paths.  Without it the guest still
+# boots, and says so when asked for DHCPv6.
+dhclient=/usr/sbin/dhclient
+if [ -x "$dhclient" ]; then
+    mkdir -p "$root/usr/sbin" "$root/var/lib/dhcp"
+    cp "$dhclient" "$root/usr/sbin/dhclient"
+    for lib in $(ldd "$dhclient" | awk '$2 == "=>" && $3 ~ /^\// { print $3 }
+                                         $1 ~ /^\// { print $1 }'); do
+        mkdir -p "$root$(dirname "$lib")"
+        cp -L "$lib" "$root$lib"
+    done
+    install -m 755 "$here/dhclient6.script" "$root/etc/dhclient6.script"
+    printf 'request dhcp6.name-servers, dhcp6.domain-search;\n' \
+        > "$root/etc/dhclient6.conf"
+fi
 
 # virtio_net and its dependencies, in load order (dependencies first).
 order=()
@@ -58,4 +78,4 @@ printf '%s\n' "${order[@]}" > "$root/lib/modules/order"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$out/initramfs.gz.tmp"
 mv "$out/initramfs.gz.tmp" "$out/initramfs.gz"
 cp "$kernel" "$out/vmlinuz"
-echo "guest: $out/vmlinuz ($kver), $out/initramfs.gz (modules: ${order[*]})"
+echo "guest: $out/vmlinuz ($kver), $out/initramfs.gz (modules: ${order[*]}$([ -x "$dhclient" ] && echo "; dhclient"))"
