@@ -64,6 +64,16 @@
 # The QEMU accelerator the guest ran under (kvm or tcg) heads the output
 # and the summary.
 #
+# The control plane (issue 13): BENCH_CONTROL="unix" (the default: one
+# ovsdb-server per database on unix sockets), "raft-tls" ("up --central
+# 3": every database a 3-member Raft cluster, every connection TLS with
+# the nodes' RBAC roles, ovnmigctl as the administrator), or both
+# ("unix raft-tls"): the whole bench for each in turn, in BENCH_OUT/NAME,
+# the bare peer (c) once (it has no control plane), then the engine's
+# overhead before the copy (the "1st byte": "vm migrate" to the stream's
+# first byte) per control plane and the ratio to the first one (goal:
+# at most 1.20x).  BENCH_BARE=0 skips the bare peer.
+#
 # Writes to BENCH_OUT (default: bench-migrate.out in the build tree): the
 # per-migration rows (runs.tsv, bare.tsv), the summary (summary.txt),
 # timeline.svg, and in raw/ the captures, pings, records and every
@@ -110,6 +120,71 @@ export OVNMIG_GUEST_DIR=$guest
 . "$top_srcdir/tests/lab/migrate-lib.sh"
 
 mkdir -p "$OUT" || exit 1
+CONTROL=${BENCH_CONTROL:-unix}
+BARE_PEER=${BENCH_BARE:-1}
+read -ra CONTROLS <<<"$CONTROL"
+for c in "${CONTROLS[@]}"; do
+    case $c in
+        unix|raft-tls) ;;
+        *) echo "bench-migrate: BENCH_CONTROL: '$c' is not a control plane (unix, raft-tls)"; exit 1 ;;
+    esac
+done
+[ ${#CONTROLS[@]} -gt 0 ] || { echo "bench-migrate: BENCH_CONTROL is empty"; exit 1; }
+if [ ${#CONTROLS[@]} -gt 1 ]; then
+    bare=$BARE_PEER
+    for c in "${CONTROLS[@]}"; do
+        say "=== control plane: $c"
+        BENCH_CONTROL=$c BENCH_OUT=$OUT/$c BENCH_BARE=$bare bash "$0" \
+            || { echo "bench-migrate: the run with control plane $c failed"; exit 1; }
+        bare=0          # The bare peer has no control plane: once.
+    done
+    python3 - "$OUT" "${CONTROLS[@]}" <<'EOF' | tee "$OUT/control.txt"
+import csv, sys
+out, controls = sys.argv[1], sys.argv[2:]
+
+def med(xs):
+    xs = sorted(xs)
+    n = len(xs)
+    if not n:
+        return -1
+    return xs[n // 2] if n % 2 else (xs[n // 2 - 1] + xs[n // 2]) / 2
+
+runs = {c: list(csv.DictReader(open("%s/%s/runs.tsv" % (out, c)),
+                               delimiter="\t")) for c in controls}
+print("The engine's overhead before the copy, per control plane: from \"vm migrate\" to the")
+print("stream's first byte (1st), median ms, and its ratio to %s's (same run)." % controls[0])
+print("%-5s %-14s %s" % ("guest", "mode", "  ".join(
+    "%3s %8s" % ("n", c) + ("" if c == controls[0] else " %6s" % "ratio")
+    for c in controls)))
+ratios = []
+keys = []
+for r in runs[controls[0]]:
+    if (r["workload"], r["mode"]) not in keys:
+        keys.append((r["workload"], r["mode"]))
+for work, mode in keys:
+    cells, base = [], None
+    for c in controls:
+        first = [int(r["first_byte_ms"]) for r in runs[c]
+                 if r["workload"] == work and r["mode"] == mode
+                 and int(r["first_byte_ms"]) >= 0]
+        m = med(first)
+        cell = "%3d %8.0f" % (len(first), m)
+        if base is None:
+            base = m
+        else:
+            ratio = m / base if base > 0 and m >= 0 else float("nan")
+            ratios.append((c, ratio))
+            cell += " %5.2fx" % ratio
+        cells.append(cell)
+    print("%-5s %-14s %s" % (work, mode, "  ".join(cells)))
+for c in controls[1:]:
+    rs = [r for cc, r in ratios if cc == c]
+    worst = max(rs) if rs else float("nan")
+    print("RESULT 1st-byte %s/%s: worst %.2fx (goal <= 1.20x): %s"
+          % (c, controls[0], worst, "met" if worst <= 1.20 else "NOT met"))
+EOF
+    exit 0
+fi
 rm -f "$OUT"/runs.tsv "$OUT"/bare.tsv "$OUT"/bare-ovs.tsv "$OUT"/summary.txt "$OUT"/timeline.svg
 lab_prefix P b
 T=$LAB_TMP
@@ -130,21 +205,32 @@ bench_cleanup() {
 }
 trap bench_cleanup EXIT
 
-ctl() { "$CTL" "$@"; }
+# ovnmigctl, and ovsdb-client on the cluster DB, as the administrator: on a
+# raft-tls lab from the admin's host, with its certificate.
+CTL_RUN=$CTL
+ctl() { "$CTL_RUN" "$@"; }
+dbclient() {
+    if [ "$CONTROL" = raft-tls ]; then
+        lab "$P" exec admin -- ovsdb-client -p "$OVNMIG_SSL_PRIVATE_KEY" \
+            -c "$OVNMIG_SSL_CERTIFICATE" -C "$OVNMIG_SSL_CA_CERT" "$@"
+    else
+        ovsdb-client "$@"
+    fi
+}
 
 # cutover MODE: the knob, "naive", "unblocked", "early-finish" or
 # "multi-chassis", in the
 # cluster DB's Config row (created if the lab has none yet).
 cutover() {
     local db=OVN_Migration rows
-    rows=$(ovsdb-client query "$OVNMIG_DB" \
+    rows=$(dbclient query "$OVNMIG_DB" \
         "[\"$db\", {\"op\": \"select\", \"table\": \"Config\", \"where\": [], \"columns\": [\"_uuid\"]}]") \
         || return 1
     if [[ $rows != *uuid* ]]; then
-        ovsdb-client transact "$OVNMIG_DB" \
+        dbclient transact "$OVNMIG_DB" \
             "[\"$db\", {\"op\": \"insert\", \"table\": \"Config\", \"row\": {}}]" >/dev/null || return 1
     fi
-    ovsdb-client transact "$OVNMIG_DB" "[\"$db\",
+    dbclient transact "$OVNMIG_DB" "[\"$db\",
         {\"op\": \"mutate\", \"table\": \"Config\", \"where\": [],
          \"mutations\": [[\"external_ids\", \"delete\", [\"set\", [\"ovnmig-cutover\"]]]]},
         {\"op\": \"mutate\", \"table\": \"Config\", \"where\": [],
@@ -325,10 +411,22 @@ series() {
 }
 
 say "machine: $(nproc) CPUs; $(uptime | sed 's/.*load/load/')"
-check "lab up: 3 nodes, cluster DB, ovnmigd, migration network, CA" \
-    lab "$P" up --nodes 3
+if [ "$CONTROL" = raft-tls ]; then
+    check "lab up --central 3: 3 nodes, Raft clusters over TLS, ovnmigd, migration network, CA" \
+        lab "$P" up --central 3 --nodes 3
+    eval "$(lab "$P" env admin)"
+    printf '#!/bin/sh\nexec %q --prefix %q exec admin -- %q "$@"\n' \
+        "$OVNMIG_LAB" "$P" "$CTL" >"$T/ovnmigctl-admin"
+    chmod +x "$T/ovnmigctl-admin"
+    CTL_RUN=$T/ovnmigctl-admin
+else
+    check "lab up: 3 nodes, cluster DB, ovnmigd, migration network, CA" \
+        lab "$P" up --nodes 3
+    eval "$(lab "$P" env hv1)"
+fi
+ctl=$CTL_RUN        # print_accel's
+say "control plane: $CONTROL"
 D=$(lab_dir "$P")
-eval "$(lab "$P" env hv1)"
 check "pod p3 on hv3 (the pinger)" lab "$P" pod add p3 --node hv3 --ip 10.100.0.30/24
 check "pod p1 on hv1 (what p3 pings for peer (c'))" \
     lab "$P" pod add p1 --node hv1 --ip 10.100.0.31/24
@@ -422,6 +520,9 @@ bare_row() {
         "$net" "$guest" "$((sent - got))" "$sent" "${v[downtime_ms]}" "${v[pause_ms]}")"
 }
 BARE_NET=0
+printf 'run\tpeer\tworkload\tfrom\tto\ttarget_start_ms\tmigrate_ms\ttotal_ms\tqemu_total_ms\tpause_ms\tev_pause_ms\toutage_ms\tcutover_ms\tresume_ms\tnet_ms\tguest_ms\tlost\tsent\n' >"$OUT/bare.tsv"
+: >"$OUT/bare-ovs.tsv"
+if [ "$BARE_PEER" != 0 ]; then
 lab "$P" vm stop "$VM" >/dev/null || fail "vm stop"
 wait_gone "$NODE" || fail "the VM did not stop"
 append=$(python3 -c 'import json,sys; print([v for v in json.load(sys.stdin) if v["name"] == "'"$VM"'"][0]["boot"]["cmdline"])' \
@@ -429,7 +530,6 @@ append=$(python3 -c 'import json,sys; print([v for v in json.load(sys.stdin) if 
 BARE_NET=1
 bare_net_up || fail "cannot build the bare peer's L2 network"
 BARE_SETTLE_MS=1500
-printf 'run\tpeer\tworkload\tfrom\tto\ttarget_start_ms\tmigrate_ms\ttotal_ms\tqemu_total_ms\tpause_ms\tev_pause_ms\toutage_ms\tcutover_ms\tresume_ms\tnet_ms\tguest_ms\tlost\tsent\n' >"$OUT/bare.tsv"
 for run in idle:bare idle:busy dirty:bare dirty:busy; do
     work=${run%:*} peer=${run#*:}
     dirty_arg=()
@@ -480,6 +580,8 @@ for run in idle:bare idle:busy dirty:bare dirty:busy; do
         bare_row "$peer" "$work" "$line"
     done < <(grep '^bare run=' "$T/bare-$peer-$work.log")
 done
+
+fi
 
 # The first multi-chassis migration of the dirtying guest, on a timeline.
 plot_k=$(awk -F'\t' '$2 == "multi-chassis" && $3 == "dirty" { print $1; exit }' "$OUT/runs.tsv")
