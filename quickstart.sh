@@ -42,6 +42,9 @@ PACKAGES=(
     # a real container runtime for ovnmig-cni: podman 4.3's CNI backend and
     # the reference plugins (tests/lab/cni-podman.sh)
     podman containernetworking-plugins
+    # nft, to cut a node off from the control plane inside its namespace
+    # (tests/lab/migrate-partition.sh)
+    nftables
 )
 
 step() { printf '\n== %s\n' "$*"; }
