@@ -17,8 +17,11 @@
 #     after 1 s, so a probe follows every few seconds of traffic);
 #   - the guest answered both pingers before and after the move (or no
 #     figure: migrate-gaps.py), no gap reached 3 s, and the IPv6 outage is
-#     no worse than the IPv4 one (within 100 ms: two pingers, 10 ms apart
-#     each, sample the same outage at different instants).
+#     no worse than the IPv4 one.  "No worse" allows 300 ms: two pingers
+#     sample the same outage at different instants, and their replies
+#     queue behind each other in a guest that just resumed (up to 97 ms
+#     apart in 8 runs here); a router or neighbor missing on the target
+#     costs IPv6 at least a NUD retransmission, 1 s (RFC 4861 §10).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/migrate-lib.sh"
 require_vm_lab
@@ -169,7 +172,7 @@ for dst in hv2 hv1; do
     say "migration $n $node -> $dst: outage IPv4 ${out4} ms (replies $got4), IPv6 ${out6} ms (replies $got6)"
     [ "$out4" -lt 3000 ] || fail "migration $n: IPv4 gap of $out4 ms"
     [ "$out6" -lt 3000 ] || fail "migration $n: IPv6 gap of $out6 ms"
-    [ "$out6" -le $((out4 + 100)) ] \
+    [ "$out6" -le $((out4 + 300)) ] \
         || fail "migration $n: the IPv6 outage ($out6 ms) is worse than the IPv4 one ($out4 ms)"
     wait_gone "$node" || fail "migration $n: $node still has $(leftover_vm "$node")"
 
