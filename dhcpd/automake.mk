@@ -61,6 +61,7 @@ EXTRA_DIST += tests/fuzz/dhcp-corpus.py
 check_PROGRAMS += tests/test-dhcp6-server tests/test-dhcp6-server-asan
 UNIT_TESTS += tests/test-dhcp6-server tests/test-dhcp6-server-asan
 tests_test_dhcp6_server_SOURCES = tests/test-dhcp6-server.c \
+	tests/dhcp6-test.c tests/dhcp6-test.h \
 	dhcpd/dhcp6-server.c dhcpd/dhcp6-server.h lib/dns-name.c \
 	lib/dns-name.h lib/packet.c lib/packet.h
 tests_test_dhcp6_server_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
