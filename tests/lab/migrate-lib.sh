@@ -205,6 +205,23 @@ converge() {
     done
 }
 
+# check_end CASE UID: the end state converged, and the record's end agrees
+# with where the VM runs: Succeeded on $dst, or Failed, with a reason, on
+# $src.  Sets end, reason and now (the caller's, if it made them local).
+check_end() {
+    local case=$1 uid=$2
+    end=$(record "$uid" phase)
+    reason=$(record "$uid" failureReason)
+    converge || fail "$case: did not converge: VM on $(vm_node), LSP $(ovn-nbctl get Logical_Switch_Port $PORT options), left on the other node: $(leftover_vm "$other")"
+    now=$(vm_node)
+    if [ "$end" = Succeeded ]; then
+        [ "$now" = "$dst" ] || fail "$case: Succeeded but the VM is on $now"
+    else
+        [ "$now" = "$src" ] || fail "$case: Failed but the VM is on $now"
+        [ -n "$reason" ] || fail "$case: Failed without a reason"
+    fi
+}
+
 # fault_matrix KILL...: for each KILL and each phase -- PreparingTarget,
 # TargetReady (reached with ovnmigd's hold points: "prepare" on the target,
 # "ready" on the source), Running (a copy slowed by bandwidthPerMigration)
@@ -251,16 +268,7 @@ fault_matrix() {
         [ -n "$hold" ] && appctl "$holder" migration/release "$hold" >/dev/null 2>&1
         [ -n "$hold" ] || mctl config unset bandwidthPerMigration >/dev/null
         wait_final "$uid" 120 || fail "$case: the migration did not end ($(record "$uid" phase))"
-        end=$(record "$uid" phase)
-        reason=$(record "$uid" failureReason)
-        converge || fail "$case: did not converge: VM on $(vm_node), LSP $(ovn-nbctl get Logical_Switch_Port $PORT options), left on the other node: $(leftover_vm "$other")"
-        now=$(vm_node)
-        if [ "$end" = Succeeded ]; then
-            [ "$now" = "$dst" ] || fail "$case: Succeeded but the VM is on $now"
-        else
-            [ "$now" = "$src" ] || fail "$case: Failed but the VM is on $now"
-            [ -n "$reason" ] || fail "$case: Failed without a reason"
-        fi
+        check_end "$case" "$uid"
         ping_ok "$P" p3 10.100.0.50 >/dev/null
         say "ok: $case (killed at $at): $end${reason:+ ($reason)}, VM on $now"
         report+=("$(printf '%-12s %-16s %-10s %s' "$kill" "$phase" "$end" "${reason:-}")")

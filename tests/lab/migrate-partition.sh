@@ -194,16 +194,7 @@ for case in "${matrix[@]}"; do
     th=$(date +%s%N)
     wait_final "$uid" 180 || fail "$case: the migration did not end once healed ($(record "$uid" phase))"
     final_ms=$(( ($(date +%s%N) - th) / 1000000 ))
-    end=$(record "$uid" phase)
-    reason=$(record "$uid" failureReason)
-    converge || fail "$case: did not converge: VM on $(vm_node), LSP $(ovn-nbctl get Logical_Switch_Port $PORT options), left on the other node: $(leftover_vm "$other")"
-    now=$(vm_node)
-    if [ "$end" = Succeeded ]; then
-        [ "$now" = "$dst" ] || fail "$case: Succeeded but the VM is on $now"
-    else
-        [ "$now" = "$src" ] || fail "$case: Failed but the VM is on $now"
-        [ -n "$reason" ] || fail "$case: Failed without a reason"
-    fi
+    check_end "$case" "$uid"
     st=$(qmp_status "$now")
     [ "$st" = running ] || fail "$case: the VM's QEMU on $now is $st"
     ping_ok "$P" p3 10.100.0.50
